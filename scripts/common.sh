@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for the KHO harness scripts; sourced, never run.
+# Every path is absolute so scripts can be called from anywhere.
+
+KHO_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+KHO_BUILD=${KHO_BUILD:-$KHO_TOP/build}
+KHO_SRC=$KHO_BUILD/src
+KHO_OBJ=${KHO_OBJ:-$KHO_BUILD/obj}
+KHO_RESULTS=$KHO_BUILD/results
+
+# The base: Debian's linux-source-6.12, pinned so every clone patches the
+# same tree.  Bump both together after checking the overlay still applies.
+KHO_BASE_PKG=linux-source-6.12
+KHO_BASE_VER=${KHO_BASE_VER:-6.12.117-1~deb12u1}
+KHO_BASE_TARBALL=/usr/src/linux-source-6.12.tar.xz
+
+# ccache lives outside the clone so a fresh clone rebuilds from cache.
+export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kho-ccache}
+export CCACHE_BASEDIR=$KHO_TOP
+export CCACHE_NOHASHDIR=true
+export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-time_macros,include_file_mtime,include_file_ctime}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
+# Fixed build identity: identical sources give identical objects.
+export KBUILD_BUILD_USER=kho KBUILD_BUILD_HOST=kho-build
+export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026'
+
+KHO_JOBS=${KHO_JOBS:-$(nproc)}
+
+# Top-level kernel directories an overlay file may live in.  Our own
+# tooling owns scripts/, so the overlay never touches the kernel's scripts/.
+KHO_OVERLAY_DIRS="arch block certs crypto Documentation drivers fs include init io_uring ipc kernel lib mm net samples security sound tools usr virt"
+
+die() { echo "kho: error: $*" >&2; exit 1; }
+info() { echo "kho: $*" >&2; }
+
+kmake() {
+	make -s -C "$KHO_SRC" O="$KHO_OBJ" -j"$KHO_JOBS" \
+		CC="ccache gcc" HOSTCC="ccache gcc" "$@"
+}

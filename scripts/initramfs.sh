@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the guest initramfs: busybox-static, Debian's kexec with the shared
+# libraries it needs, the tsc helper, the guest scripts, the kernel itself
+# (so each generation can kexec the next) and the test modules.
+#
+# usage: initramfs.sh [OUTPUT]   (default build/initramfs.cpio)
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+out=${1:-$KHO_BUILD/initramfs.cpio}
+gen=$KHO_OBJ/usr/gen_init_cpio
+bz=$KHO_OBJ/arch/x86/boot/bzImage
+[ -x "$gen" ] && [ -f "$bz" ] || die "no kernel in $KHO_OBJ; run 'make build'"
+work=$KHO_BUILD/initramfs
+mkdir -p "$work"
+
+tsc=$work/tsc
+if [ ! -x "$tsc" ] || [ "$KHO_TOP/guest/tsc.c" -nt "$tsc" ]; then
+	gcc -static -O2 -Wall -o "$tsc" "$KHO_TOP/guest/tsc.c"
+fi
+
+list=$work/list
+{
+	for d in /bin /sbin /dev /proc /sys /tmp /boot /lib /lib/kho \
+		/lib/kho/scenario /lib/modules /lib64 /usr; do
+		echo "dir $d 0755 0 0"
+	done
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	echo "file /init $KHO_TOP/guest/init 0755 0 0"
+	echo "file /bin/busybox /bin/busybox 0755 0 0"
+	echo "file /bin/tsc $tsc 0755 0 0"
+	echo "file /sbin/kexec /usr/sbin/kexec 0755 0 0"
+	echo "file /boot/bzImage $bz 0644 0 0"
+	echo "file /lib/kho/ktap.sh $KHO_TOP/guest/ktap.sh 0644 0 0"
+	for s in "$KHO_TOP"/guest/scenario/*; do
+		[ -f "$s" ] || continue
+		echo "file /lib/kho/scenario/${s##*/} $s 0755 0 0"
+	done
+	# Shared libraries of kexec, at the paths the loader expects.
+	declare -A seen=()
+	for lib in $(ldd /usr/sbin/kexec | grep -o '/[^ ]*'); do
+		real=$(readlink -f "$lib")
+		dir=$(dirname "$lib")
+		if [ -z "${seen[$dir]:-}" ]; then
+			seen[$dir]=1
+			p=
+			for c in ${dir//\// }; do
+				p=$p/$c
+				echo "dir $p 0755 0 0"
+			done
+		fi
+		echo "file $lib $real 0755 0 0"
+	done
+	# Modules built in the tree and in tools/testing/selftests/kho.
+	find "$KHO_OBJ" "$KHO_TOP/tools/testing/selftests/kho" -name '*.ko' \
+		2>/dev/null | sort | while read -r ko; do
+		echo "file /lib/modules/${ko##*/} $ko 0644 0 0"
+	done
+} | awk '!seen[$0]++' >"$list"
+
+"$gen" "$list" >"$out.tmp"
+mv "$out.tmp" "$out"

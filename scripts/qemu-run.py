@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Boot the test kernel in QEMU (TCG) and judge the serial log.
+
+The guest's /init runs a kexec chain of --hops hops; every generation prints
+a KTAP document and timing lines (see guest/init).  This script kills a
+guest that outlives --timeout, then prints one KTAP document on stdout:
+a result per generation, one for the chain as a whole, and one each for
+"no panic/oops" and "no timeout".  Exit status is 0 only if all passed.
+
+Timing lines ("# kho-timing: ...") report, per hop, the guest time from just
+before "kexec -e" to the first instruction of the next init, measured with
+the TSC, which kexec does not reset.
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.environ.get("KHO_BUILD", os.path.join(TOP, "build"))
+OBJ = os.environ.get("KHO_OBJ", os.path.join(BUILD, "obj"))
+
+BAD = [
+    (re.compile(r"Kernel panic - not syncing"), "kernel panic"),
+    (re.compile(r"\bBUG: |Oops: "), "kernel BUG/oops"),
+    (re.compile(r"WARNING: CPU: \d+ PID: "), "kernel WARNING"),
+    (re.compile(r"UBSAN: |KASAN: |kernel BUG at"), "kernel bug report"),
+]
+
+
+def qemu_cmd(args, initrd):
+    cmdline = " ".join(["console=ttyS0", "panic=-1", "hop=0",
+                        "hops=%d" % args.hops, "scenario=%s" % args.scenario]
+                       + ([args.append] if args.append else []))
+    cmd = ["qemu-system-x86_64", "-accel", "tcg,thread=multi",
+           "-machine", "pc", "-cpu", "max", "-smp", str(args.smp),
+           "-m", args.mem, "-display", "none", "-monitor", "none",
+           "-serial", "stdio", "-no-reboot",
+           "-kernel", args.kernel, "-initrd", initrd, "-append", cmdline]
+    if args.numa:
+        half = "%dM" % (parse_size(args.mem) // 2 // (1 << 20))
+        for n in range(2):
+            cmd += ["-object", "memory-backend-ram,id=m%d,size=%s" % (n, half),
+                    "-numa", "node,nodeid=%d,cpus=%d,memdev=m%d" %
+                    (n, n % args.smp, n)]
+    return cmd
+
+
+def parse_size(s):
+    mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    return int(s[:-1]) * mult[s[-1].upper()] if s[-1].isalpha() else int(s)
+
+
+def run(args, initrd, log_path):
+    """Run QEMU, stamp each serial line with host time, enforce timeout."""
+    cmd = qemu_cmd(args, initrd)
+    lines = []
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    timer = threading.Timer(args.timeout, proc.kill)
+    timer.start()
+    with open(log_path, "w") as log:
+        log.write("# " + " ".join(cmd) + "\n")
+        for raw in proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            t = time.monotonic() - start
+            lines.append((t, line))
+            log.write("[%9.3f] %s\n" % (t, line))
+            if args.verbose:
+                sys.stderr.write(line + "\n")
+    proc.wait()
+    timed_out = not timer.is_alive() and proc.returncode != 0 and \
+        time.monotonic() - start >= args.timeout
+    timer.cancel()
+    return lines, timed_out, time.monotonic() - start
+
+
+class Gen:
+    def __init__(self, hop, tsc, uptime, host_t):
+        self.hop, self.tsc, self.uptime, self.host_t = hop, tsc, uptime, host_t
+        self.results = []       # (ok, name, diag)
+        self.plan = None
+        self.hop_tsc = self.khz = None
+
+
+def parse(lines):
+    gens, problems, complete = {}, [], False
+    cur = None
+    for t, line in lines:
+        s = line.strip()
+        for rx, what in BAD:
+            if rx.search(s):
+                problems.append("%s: %s" % (what, s))
+        m = re.match(r"# kho-gen: hop=(\d+) of=\d+ tsc=(\d+) uptime=([\d.]+)",
+                     s)
+        if m:
+            cur = Gen(int(m.group(1)), int(m.group(2)), float(m.group(3)), t)
+            gens[cur.hop] = cur
+            continue
+        if cur is None:
+            continue
+        m = re.match(r"(not ok|ok) \d+ ([^#]*?)\s*(?:#\s*(.*))?$", s)
+        if m:
+            cur.results.append((m.group(1) == "ok", m.group(2),
+                                m.group(3) or ""))
+            continue
+        m = re.match(r"1\.\.(\d+)$", s)
+        if m:
+            cur.plan = int(m.group(1))
+            continue
+        m = re.match(r"# kho-hop: from=(\d+) tsc_khz=(\d+) tsc=(\d+)", s)
+        if m and int(m.group(1)) == cur.hop:
+            cur.khz, cur.hop_tsc = int(m.group(2)), int(m.group(3))
+            continue
+        if s.startswith("# kho-chain: complete"):
+            complete = True
+    return gens, problems, complete
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--name", default="chain")
+    ap.add_argument("--hops", type=int, default=3)
+    ap.add_argument("--scenario", default="none")
+    ap.add_argument("--append", default="")
+    ap.add_argument("--mem", default="1G")
+    ap.add_argument("--smp", type=int, default=2)
+    ap.add_argument("--numa", action="store_true")
+    ap.add_argument("--timeout", type=float)
+    ap.add_argument("--kernel", default=os.path.join(
+        OBJ, "arch/x86/boot/bzImage"))
+    ap.add_argument("--initrd", default=os.path.join(BUILD, "initramfs.cpio"))
+    ap.add_argument("--json", help="write per-hop timings here")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    args = ap.parse_args()
+    if args.timeout is None:
+        args.timeout = 60 + 20 * args.hops
+
+    logdir = os.path.join(BUILD, "logs")
+    os.makedirs(logdir, exist_ok=True)
+    log_path = os.path.join(logdir, args.name + ".log")
+    lines, timed_out, wall = run(args, args.initrd, log_path)
+    gens, problems, complete = parse(lines)
+
+    results = []
+    for hop in range(args.hops + 1):
+        g = gens.get(hop)
+        if g is None:
+            results.append((False, "gen%d" % hop, "generation never started"))
+            continue
+        failed = [n for ok, n, _ in g.results if not ok]
+        if g.plan is None or g.plan != len(g.results):
+            results.append((False, "gen%d" % hop, "incomplete KTAP (%d of %s)"
+                            % (len(g.results), g.plan)))
+        elif failed:
+            results.append((False, "gen%d" % hop, "failed: " +
+                            ", ".join(failed)))
+        else:
+            results.append((True, "gen%d" % hop, "%d subtests" % g.plan))
+    results.append((complete, "chain_complete", "%d hops" % args.hops))
+    results.append((not problems, "no_panic_or_oops",
+                    "; ".join(problems[:3])))
+    results.append((not timed_out, "no_timeout", "killed after %.0fs" %
+                    args.timeout if timed_out else "%.1fs" % wall))
+
+    timings = []
+    for hop in range(args.hops):
+        a, b = gens.get(hop), gens.get(hop + 1)
+        if a and b and a.hop_tsc and a.khz:
+            timings.append({
+                "hop": hop + 1,
+                "hop_ms": (b.tsc - a.hop_tsc) / a.khz,
+                "kernel_to_init_ms": b.uptime * 1000,
+            })
+    first = gens.get(0)
+
+    print("KTAP version 1")
+    print("# Subtest: %s" % args.name)
+    print("# log: %s" % os.path.relpath(log_path, TOP))
+    if first:
+        print("# kho-timing: boot host_s=%.3f guest_uptime_s=%.3f" %
+              (first.host_t, first.uptime))
+    for tm in timings:
+        print("# kho-timing: hop=%d kexec_to_init_ms=%.1f "
+              "kernel_to_init_ms=%.1f" % (tm["hop"], tm["hop_ms"],
+                                           tm["kernel_to_init_ms"]))
+    print("1..%d" % len(results))
+    for i, (ok, name, diag) in enumerate(results, 1):
+        print("%s %d %s%s" % ("ok" if ok else "not ok", i, name,
+                              " # " + diag if diag else ""))
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump({"boot_host_s": first.host_t if first else None,
+                       "boot_uptime_s": first.uptime if first else None,
+                       "hops": timings}, fh, indent=1)
+    sys.exit(0 if all(r[0] for r in results) else 1)
+
+
+if __name__ == "__main__":
+    main()
