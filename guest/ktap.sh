@@ -35,3 +35,11 @@ ktap_end() {
 	echo "1..$KTAP_N"
 	echo "# kho-totals: pass:$((KTAP_N - KTAP_FAILED)) fail:$KTAP_FAILED"
 }
+
+# ktap_blob <name> <file>: send a file to the host through the serial log.
+# scripts/qemu-run.py saves it as build/logs/<test>.<name>.
+ktap_blob() {
+	echo "# kho-blob: $1 begin $(wc -c <"$2") bytes"
+	base64 <"$2"
+	echo "# kho-blob: $1 end"
+}

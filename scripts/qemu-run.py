@@ -122,6 +122,26 @@ def parse_kunit(lines):
     return cases
 
 
+def save_blobs(lines, prefix):
+    """Save files the guest sent with ktap_blob; return {name: path}."""
+    import base64
+    blobs, name, chunks = {}, None, []
+    for _, line in lines:
+        s = line.strip()
+        m = re.match(r"# kho-blob: (\S+) (begin|end)", s)
+        if m and m.group(2) == "begin":
+            name, chunks = m.group(1), []
+        elif m and name == m.group(1):
+            path = "%s.%s" % (prefix, name)
+            with open(path, "wb") as fh:
+                fh.write(base64.b64decode("".join(chunks)))
+            blobs[name] = path
+            name = None
+        elif name is not None:
+            chunks.append(s)
+    return blobs
+
+
 def parse(lines):
     gens, problems, complete = {}, [], False
     cur = None
@@ -182,6 +202,9 @@ def main():
     log_path = os.path.join(logdir, args.name + ".log")
     lines, timed_out, wall = run(args, args.initrd, log_path)
     gens, problems, complete = parse(lines)
+    for name, path in save_blobs(lines, log_path[:-4]).items():
+        print("# blob %s: %s" % (name, os.path.relpath(path, TOP)),
+              file=sys.stderr)
 
     results = []
     if args.kunit:
