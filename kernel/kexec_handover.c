@@ -44,7 +44,8 @@
  *   two overlapping preservations racing at different orders at least one
  *   sees the other, so they can never both succeed.
  * - Bitmaps are never freed while preservations may run: empty bitmaps are
- *   reclaimed only at finalize time, under the exclusive lock below.
+ *   reclaimed only when a finalize succeeds, fails or is aborted, under the
+ *   exclusive lock below.
  *
  * Finalize must see a tracker that nobody changes.  Every preserve and
  * unpreserve holds &kho_out.rwsem (a percpu_rw_semaphore, so taking it for
@@ -421,6 +422,29 @@ int kho_mem_unpreserve_range(struct kho_mem_track *track, unsigned long pfn,
 }
 EXPORT_SYMBOL_FOR_KHO_TESTS(kho_mem_unpreserve_range);
 
+/**
+ * kho_mem_prune() - free the empty bitmaps of a tracker
+ * @track: tracker; nobody may use it during the call
+ *
+ * Context: Process context.
+ */
+void kho_mem_prune(struct kho_mem_track *track)
+{
+	unsigned long *bitmap, index;
+	unsigned int order;
+
+	for (order = 0; order < NR_PAGE_ORDERS; order++) {
+		xa_for_each(&track->orders[order], index, bitmap) {
+			if (!bitmap_empty(bitmap, KHO_BITMAP_BITS))
+				continue;
+			xa_erase(&track->orders[order], index);
+			free_page((unsigned long)bitmap);
+			atomic_long_dec(&track->nr_pages);
+		}
+	}
+}
+EXPORT_SYMBOL_FOR_KHO_TESTS(kho_mem_prune);
+
 /* ---- memory map serialization ----------------------------------------- */
 
 static struct kho_mem_chunk *kho_chunk_alloc(struct kho_mem_track *track,
@@ -479,14 +503,9 @@ int kho_mem_serialize(struct kho_mem_track *track,
 	unsigned int order;
 
 	*first = NULL;
+	kho_mem_prune(track);
 	for (order = 0; order < NR_PAGE_ORDERS; order++) {
 		xa_for_each(&track->orders[order], index, bitmap) {
-			if (bitmap_empty(bitmap, KHO_BITMAP_BITS)) {
-				xa_erase(&track->orders[order], index);
-				free_page((unsigned long)bitmap);
-				atomic_long_dec(&track->nr_pages);
-				continue;
-			}
 			if (!chunk || chunk->hdr.order != order ||
 			    chunk->hdr.num_elms == KHO_MEM_CHUNK_ENTRIES) {
 				next = kho_chunk_alloc(track, order);
@@ -693,13 +712,21 @@ static int kho_call_finalize(struct kho_out *out)
 	return ret;
 }
 
-/* Undo a (possibly partial) finalize; out->lock held, not finalized. */
+/*
+ * Undo a (possibly partial) finalize: out->lock held, not finalized.  Every
+ * notifier gets ABORT, then the bitmaps emptied by the notifiers are freed,
+ * so a failed or aborted finalize leaves no memory behind.
+ */
 static void kho_unwind(struct kho_out *out)
 {
 	blocking_notifier_call_chain(&out->chain, KEXEC_KHO_ABORT, &out->ser);
 	kho_subtrees_free(&out->ser);
 	kho_mem_unpreserve_range(&out->track, PHYS_PFN(virt_to_phys(out->fdt)),
 				 1);
+
+	percpu_down_write(&out->rwsem);
+	kho_mem_prune(&out->track);
+	percpu_up_write(&out->rwsem);
 }
 
 static void kho_debugfs_fdt_add(struct kho_out *out)
@@ -867,7 +894,16 @@ int kho_unpreserve_folio(struct folio *folio)
 }
 EXPORT_SYMBOL_GPL(kho_unpreserve_folio);
 
-static int kho_check_range(phys_addr_t phys, size_t size)
+/**
+ * kho_check_range() - validate a physical range passed to the API
+ * @phys: start of the range
+ * @size: size of the range
+ *
+ * Context: Any context.
+ * Return: 0 if the range is non-empty, page aligned at both ends and backed
+ * by memory map entries, -EINVAL otherwise.
+ */
+int kho_check_range(phys_addr_t phys, size_t size)
 {
 	unsigned long pfn = PHYS_PFN(phys), nr = size >> PAGE_SHIFT;
 
@@ -883,6 +919,7 @@ static int kho_check_range(phys_addr_t phys, size_t size)
 	}
 	return 0;
 }
+EXPORT_SYMBOL_FOR_KHO_TESTS(kho_check_range);
 
 /**
  * kho_preserve_phys() - preserve a physical memory range across kexec

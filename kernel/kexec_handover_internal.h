@@ -7,6 +7,7 @@
 #define _KERNEL_KEXEC_HANDOVER_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/kexec_handover.h>
 #include <linux/debugfs.h>
 #include <linux/kho/abi/kexec_handover.h>
 #include <linux/list.h>
@@ -58,6 +59,8 @@ int kho_mem_preserve_range(struct kho_mem_track *track, unsigned long pfn,
 			   unsigned long nr_pages);
 int kho_mem_unpreserve_range(struct kho_mem_track *track, unsigned long pfn,
 			     unsigned long nr_pages);
+void kho_mem_prune(struct kho_mem_track *track);
+int kho_check_range(phys_addr_t phys, size_t size);
 int kho_mem_serialize(struct kho_mem_track *track,
 		      struct kho_mem_chunk **first);
 void kho_mem_chunks_free(struct kho_mem_track *track,

@@ -24,6 +24,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/gfp.h>
+#include <linux/io.h>
 #include <linux/kexec_handover.h>
 #include <linux/libfdt.h>
 #include <linux/mm.h>
@@ -215,7 +216,7 @@ static int kho_test_build_fdt(struct kho_test_state *state)
 	err = err ?: fdt_end_node(fdt);
 	err = err ?: fdt_finish(fdt);
 	if (err) {
-		pr_err("cannot build the FDT: %s\n", fdt_strerror(err));
+		pr_err("cannot build the FDT (libfdt error %d)\n", err);
 		err = -ENOSPC;
 	}
 out:
