@@ -15,6 +15,10 @@ content changed, so an incremental kernel build stays incremental.
 
 "refresh" is the inverse: every difference between build/src and the base
 becomes an overlay file, a .patch, or a fragment.
+
+Debian's tarball ships a .gitignore that ignores everything at the top
+level, so every git call here that must see new files forces it (add -f,
+status --ignored).
 """
 
 import os
@@ -130,10 +134,11 @@ def extract(how, base, tree, path):
 
 # ---- apply ---------------------------------------------------------------
 
-def apply_overlay():
+def target_tree():
+    """Build the overlay-applied tree in a private index; return its hash."""
     if git("rev-parse", "-q", "--verify", "base", check=False).returncode:
         die("%s has no base; run scripts/base.sh" % SRC)
-    index = os.path.join(SRC, ".git", "kho-overlay-index")
+    index = os.path.join(SRC, ".git", "kho-overlay-index.%d" % os.getpid())
     env = dict(os.environ, GIT_INDEX_FILE=index)
     git("read-tree", "base", env=env)
 
@@ -142,37 +147,42 @@ def apply_overlay():
         git("update-index", "--add", "--cacheinfo",
             "%s,%s,%s" % (mode, sha.decode().strip(), path), env=env)
 
-    files = overlay_files()
-    for f in files:
-        full = os.path.join(OVERLAY, f)
-        if f.endswith(".patch"):
-            res = git("apply", "--cached", "--whitespace=nowarn", full,
-                      env=env, check=False)
-            if res.returncode:
-                die("overlay patch %s does not apply to the base:\n%s" %
-                    (f, res.stderr.decode(errors="replace").rstrip()))
-            continue
-        if base_blob(f) is not None:
-            die("overlay file %s replaces a base file; express the change "
-                "as %s.patch" % (f, f))
-        mode = "100755" if os.access(full, os.X_OK) else "100644"
-        with open(full, "rb") as fh:
-            add_blob(f, fh.read(), mode)
+    try:
+        for f in overlay_files():
+            full = os.path.join(OVERLAY, f)
+            if f.endswith(".patch"):
+                res = git("apply", "--cached", "--whitespace=nowarn", full,
+                          env=env, check=False)
+                if res.returncode:
+                    die("overlay patch %s does not apply to the base:\n%s" %
+                        (f, res.stderr.decode(errors="replace").rstrip()))
+                continue
+            if base_blob(f) is not None:
+                die("overlay file %s replaces a base file; express the "
+                    "change as %s.patch" % (f, f))
+            mode = "100755" if os.access(full, os.X_OK) else "100644"
+            with open(full, "rb") as fh:
+                add_blob(f, fh.read(), mode)
 
-    for frag, (target, how) in FRAGMENTS.items():
-        full = os.path.join(OVERLAY, frag)
-        if not os.path.exists(full):
-            continue
-        cur = git("show", ":" + target, env=env).stdout
-        with open(full, "rb") as fh:
-            add_blob(target, merge(how, cur, fh.read()))
+        for frag, (target, how) in FRAGMENTS.items():
+            full = os.path.join(OVERLAY, frag)
+            if not os.path.exists(full):
+                continue
+            cur = git("show", ":" + target, env=env).stdout
+            with open(full, "rb") as fh:
+                add_blob(target, merge(how, cur, fh.read()))
+        return git("write-tree", env=env).stdout.decode().strip()
+    finally:
+        if os.path.exists(index):
+            os.unlink(index)
 
-    tree = git("write-tree", env=env).stdout.decode().strip()
-    os.unlink(index)
+
+def apply_overlay():
+    tree = target_tree()
     head = git("rev-parse", "HEAD^{tree}").stdout.decode().strip()
     if tree == head:
         return
-    dirty = git("status", "--porcelain").stdout.decode()
+    dirty = git("status", "--porcelain", "--ignored").stdout.decode()
     if dirty:
         die("build/src has edits that are not in the overlay:\n%s"
             "run 'make refresh' to keep them or 'make reset-src' to drop "
@@ -180,13 +190,13 @@ def apply_overlay():
     commit = git("commit-tree", tree, "-p", "base", "-m",
                  "KHO overlay").stdout.decode().strip()
     git("checkout", "-q", commit)
-    print("kho: overlay applied (%d files)" % len(files))
+    print("kho: overlay applied")
 
 
 # ---- refresh -------------------------------------------------------------
 
 def refresh():
-    git("add", "-A", ".")
+    git("add", "-A", "-f", ".")
     changed = git("diff", "--cached", "--name-only", "-z", "base").stdout
     changed = [p for p in changed.decode().split("\0") if p]
     targets = {t: (frag, how) for frag, (t, how) in FRAGMENTS.items()}

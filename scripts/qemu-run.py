@@ -90,6 +90,38 @@ class Gen:
         self.hop_tsc = self.khz = None
 
 
+KLOG = re.compile(r"^\[\s*\d+\.\d+\] ")
+KUNIT_RESULT = re.compile(r"^( *)(not ok|ok) \d+ (\S.*?)(?:\s+#\s*(.*))?$")
+KUNIT_SUITE = re.compile(r"^( *)# Subtest: (\S+)")
+
+
+def parse_kunit(lines):
+    """KUnit cases from the first kernel's boot log: (ok, name, diag).
+
+    Only test cases count: the result lines of a suite's own KTAP document,
+    indented by four.  A SKIP is not a pass.  Parameterised cases report
+    once, through their parent.
+    """
+    cases, suite = [], None
+    for _, line in lines:
+        if "# kho-gen:" in line:
+            break
+        if not KLOG.match(line):
+            continue
+        body = KLOG.sub("", line)
+        m = KUNIT_SUITE.match(body)
+        if m and len(m.group(1)) == 4:
+            suite = m.group(2)
+            continue
+        m = KUNIT_RESULT.match(body)
+        if not m or len(m.group(1)) != 4 or suite is None:
+            continue
+        diag = m.group(4) or ""
+        ok = m.group(2) == "ok" and not diag.upper().startswith("SKIP")
+        cases.append((ok, "kunit:%s.%s" % (suite, m.group(3)), diag))
+    return cases
+
+
 def parse(lines):
     gens, problems, complete = {}, [], False
     cur = None
@@ -138,6 +170,8 @@ def main():
         OBJ, "arch/x86/boot/bzImage"))
     ap.add_argument("--initrd", default=os.path.join(BUILD, "initramfs.cpio"))
     ap.add_argument("--json", help="write per-hop timings here")
+    ap.add_argument("--kunit", action="store_true",
+                    help="count the KUnit cases of the first boot")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
     if args.timeout is None:
@@ -150,6 +184,11 @@ def main():
     gens, problems, complete = parse(lines)
 
     results = []
+    if args.kunit:
+        cases = parse_kunit(lines)
+        results += cases
+        if not cases:
+            results.append((False, "kunit", "no KUnit case ran"))
     for hop in range(args.hops + 1):
         g = gens.get(hop)
         if g is None:

@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0
+# Kexec HandOver (KHO) for Linux 6.12: project front door.
+#
+#   make demo          the main job: build, boot, a KHO kexec chain, timings
+#   make check         every test; ends with "kho: N passed, N failed"
+#
+# Everything else is a step of those two; see README.md.
+
+SHELL := /bin/bash
+S := scripts
+
+.PHONY: all setup base build initramfs demo check refresh reset-src \
+	series series-check chain clean distclean
+
+all: build
+
+setup:
+	@$(S)/setup.sh
+
+base: setup
+	@$(S)/base.sh
+
+build:
+	@$(S)/build.sh
+
+initramfs: build
+	@$(S)/initramfs.sh
+
+demo: initramfs
+	@$(S)/demo.sh
+
+check:
+	@$(S)/check.sh
+
+# HOPS=N: a chain of N hops with the plain test kernel
+chain: initramfs
+	@python3 $(S)/qemu-run.py --name chain$(or $(HOPS),3) --hops $(or $(HOPS),3)
+
+refresh:
+	@python3 $(S)/overlay.py refresh
+
+reset-src:
+	@git -C build/src reset -q --hard && git -C build/src clean -fdq && \
+		echo "kho: build/src edits dropped"
+
+series:
+	@python3 $(S)/series.py export
+
+series-check:
+	@$(S)/series-check.sh
+
+clean:
+	rm -rf build/obj build/initramfs* build/logs build/results build/series*
+
+distclean:
+	rm -rf build

@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Run every test.  Each test writes a KTAP document to build/results/; every
+# top-level "ok"/"not ok" line is one counted result.  The last line is
+# "kho: N passed, N failed"; the exit status is non-zero on any failure.
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+
+rm -rf "$KHO_RESULTS"
+mkdir -p "$KHO_RESULTS"
+
+# run_test NAME COMMAND...: COMMAND prints KTAP on stdout.  A command that
+# prints no result at all still counts as one failure.
+run_test() {
+	local name=$1 out=$KHO_RESULTS/$1.tap
+	shift
+	info "test $name"
+	"$@" >"$out" 2>"$KHO_RESULTS/$name.err"
+	local rc=$?
+	if ! grep -qE '^(not )?ok [0-9]+' "$out"; then
+		echo "not ok 1 $name # produced no result (exit $rc); see build/results/$name.err" >>"$out"
+	elif [ $rc -ne 0 ] && ! grep -q '^not ok' "$out"; then
+		echo "not ok 99 $name # exited $rc" >>"$out"
+	fi
+	grep -E '^(not ok|ok|# kho-timing)' "$out" | sed "s/^/  $name: /"
+	grep -q '^not ok' "$out" && tail -5 "$KHO_RESULTS/$name.err" | sed "s/^/  $name! /"
+	return 0
+}
+
+# step NAME COMMAND...: a prerequisite counted as one result
+step() {
+	local name=$1
+	shift
+	if "$@" >"$KHO_RESULTS/$name.err" 2>&1; then
+		echo "ok 1 $name"
+	else
+		echo "not ok 1 $name # see build/results/$name.err"
+		tail -20 "$KHO_RESULTS/$name.err" >&2
+	fi
+}
+
+run_test build step build "$KHO_TOP/scripts/build.sh"
+if grep -q '^ok' "$KHO_RESULTS/build.tap"; then
+	run_test initramfs step initramfs "$KHO_TOP/scripts/initramfs.sh"
+	run_test chain3 python3 "$KHO_TOP/scripts/qemu-run.py" --name chain3 --hops 3
+	run_test chain10 python3 "$KHO_TOP/scripts/qemu-run.py" --name chain10 --hops 10
+	run_test chain3-numa python3 "$KHO_TOP/scripts/qemu-run.py" --name chain3-numa --hops 3 --numa --mem 2G
+	run_test harness-faults "$KHO_TOP/scripts/selftest-harness.sh"
+	run_test series-check "$KHO_TOP/scripts/series-check.sh"
+fi
+
+pass=$(cat "$KHO_RESULTS"/*.tap | grep -cE '^ok [0-9]+')
+fail=$(cat "$KHO_RESULTS"/*.tap | grep -cE '^not ok [0-9]+')
+echo "kho: $pass passed, $fail failed" | tee "$KHO_RESULTS/summary"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Export the overlay as a git format-patch series against the base.
+
+series/series describes the split: one stanza per patch, in order.
+
+    patch: kho: subject line of the patch
+    files: overlay paths or globs (new files, .patch files, fragments)
+    checkpatch-ignore: TYPE[,TYPE]      (optional, each one justified)
+    body:
+    	commit message body, every line indented by one tab
+
+series/cover-letter holds the cover letter: subject on the first line, then
+a blank line and the body.  Every overlay file must belong to exactly one
+patch, and the last commit's tree must equal what "overlay.py apply"
+produces, so the series and the overlay cannot drift apart.
+
+    series.py export    write build/series/*.patch (and checkpatch-ignore)
+"""
+
+import fnmatch
+import os
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import overlay  # noqa: E402
+
+TOP = overlay.TOP
+BUILD = os.path.join(TOP, "build")
+WORK = os.path.join(BUILD, "series-src")
+OUT = os.path.join(BUILD, "series")
+SPEC = os.path.join(TOP, "series", "series")
+COVER = os.path.join(TOP, "series", "cover-letter")
+
+die = overlay.die
+
+
+def parse_spec():
+    patches, cur, in_body = [], None, False
+    with open(SPEC) as fh:
+        for n, line in enumerate(fh, 1):
+            line = line.rstrip("\n")
+            if in_body and (line.startswith("\t") or line == ""):
+                cur["body"].append(line[1:])
+                continue
+            in_body = False
+            if not line.strip() or line.startswith("#"):
+                continue
+            key, _, val = line.partition(":")
+            val = val.strip()
+            if key == "patch":
+                cur = {"subject": val, "files": [], "ignore": [], "body": []}
+                patches.append(cur)
+            elif cur is None:
+                die("series/series:%d: '%s' before the first 'patch:'" %
+                    (n, key))
+            elif key == "files":
+                cur["files"] += val.split()
+            elif key == "checkpatch-ignore":
+                cur["ignore"] += [v for v in val.split(",") if v]
+            elif key == "body":
+                in_body = True
+            else:
+                die("series/series:%d: unknown key '%s'" % (n, key))
+    for p in patches:
+        while p["body"] and not p["body"][-1]:
+            p["body"].pop()
+    return patches
+
+
+def assign(patches):
+    """Map every overlay file to exactly one patch."""
+    files = overlay.overlay_files() + [
+        f for f in overlay.FRAGMENTS if os.path.exists(os.path.join(TOP, f))]
+    owner = {}
+    for i, p in enumerate(patches):
+        p["paths"] = []
+        for pat in p["files"]:
+            hits = [f for f in files if fnmatch.fnmatchcase(f, pat)]
+            if not hits:
+                die("series/series: '%s' (patch %d) matches no overlay "
+                    "file" % (pat, i + 1))
+            for f in hits:
+                if f in owner and owner[f] != i:
+                    die("series/series: %s is in patches %d and %d" %
+                        (f, owner[f] + 1, i + 1))
+                owner[f] = i
+                if f not in p["paths"]:
+                    p["paths"].append(f)
+    missing = [f for f in files if f not in owner]
+    if missing:
+        die("series/series: no patch carries %s" % ", ".join(missing))
+
+
+def wgit(*args, data=None):
+    res = subprocess.run(["git", "-C", WORK] + list(args), input=data,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if res.returncode:
+        die("git %s: %s" % (" ".join(args), res.stderr.decode().strip()))
+    return res.stdout.decode()
+
+
+def identity():
+    def cfg(key, dflt):
+        res = subprocess.run(["git", "-C", TOP, "config", key],
+                             stdout=subprocess.PIPE)
+        return res.stdout.decode().strip() or dflt
+    return cfg("user.name", "KHO developers"), cfg("user.email",
+                                                    "kho@localhost")
+
+
+def fresh_worktree():
+    if os.path.isdir(WORK):
+        wgit("checkout", "-q", "-f", "--detach", "base")
+        wgit("clean", "-fdxq")
+    else:
+        overlay.git("worktree", "prune")
+        overlay.git("worktree", "add", "-q", "--detach", WORK, "base")
+
+
+def commit_patch(p, name, email):
+    for f in p["paths"]:
+        src = os.path.join(TOP, f)
+        if f in overlay.FRAGMENTS:
+            target, how = overlay.FRAGMENTS[f]
+            dst = os.path.join(WORK, target)
+            with open(dst, "rb") as fh:
+                cur = fh.read()
+            with open(src, "rb") as fh:
+                merged = overlay.merge(how, cur, fh.read())
+            with open(dst, "wb") as fh:
+                fh.write(merged)
+        elif f.endswith(".patch"):
+            res = subprocess.run(["git", "-C", WORK, "apply", src],
+                                 stderr=subprocess.PIPE)
+            if res.returncode:
+                die("%s does not apply in series order (patch '%s'): %s" %
+                    (f, p["subject"], res.stderr.decode().strip()))
+        else:
+            dst = os.path.join(WORK, f)
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copy2(src, dst)
+    wgit("add", "-A", "-f")
+    msg = p["subject"] + "\n\n" + "\n".join(p["body"]) + \
+        "\n\nSigned-off-by: %s <%s>\n" % (name, email)
+    env = dict(os.environ, GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=email,
+               GIT_COMMITTER_NAME=name, GIT_COMMITTER_EMAIL=email,
+               GIT_AUTHOR_DATE="2026-01-01T00:00:00Z",
+               GIT_COMMITTER_DATE="2026-01-01T00:00:00Z")
+    res = subprocess.run(["git", "-C", WORK, "commit", "-q", "-F", "-"],
+                         input=msg.encode(), env=env, stderr=subprocess.PIPE)
+    if res.returncode:
+        die("commit of '%s' failed: %s" % (p["subject"],
+                                           res.stderr.decode().strip()))
+
+
+def export():
+    patches = parse_spec()
+    assign(patches)
+    name, email = identity()
+    fresh_worktree()
+    for p in patches:
+        commit_patch(p, name, email)
+    want = overlay.target_tree()
+    have = wgit("rev-parse", "HEAD^{tree}").strip()
+    if want != have:
+        die("the series does not rebuild the overlay tree; diff:\n" +
+            wgit("diff", "--stat", "HEAD", want))
+
+    shutil.rmtree(OUT, ignore_errors=True)
+    os.makedirs(OUT)
+    if not patches:
+        print("kho: the overlay is empty; no series")
+        return
+    wgit("format-patch", "-q", "--cover-letter", "--thread=shallow",
+         "-o", OUT, "base..HEAD")
+    with open(COVER) as fh:
+        subject, _, blurb = fh.read().partition("\n")
+    cover = os.path.join(OUT, sorted(os.listdir(OUT))[0])
+    with open(cover) as fh:
+        text = fh.read()
+    text = text.replace("*** SUBJECT HERE ***", subject.strip())
+    text = text.replace("*** BLURB HERE ***", blurb.strip("\n"))
+    with open(cover, "w") as fh:
+        fh.write(text)
+    files = sorted(f for f in os.listdir(OUT) if f.endswith(".patch"))
+    with open(os.path.join(OUT, "checkpatch-ignore"), "w") as fh:
+        for f, p in zip(files[1:], patches):
+            fh.write("%s %s\n" % (f, ",".join(p["ignore"]) or "-"))
+    print("kho: %d patches + cover letter in %s" %
+          (len(patches), os.path.relpath(OUT, TOP)))
+
+
+def main():
+    if sys.argv[1:] != ["export"]:
+        die("usage: series.py export")
+    export()
+
+
+if __name__ == "__main__":
+    main()
