@@ -664,11 +664,12 @@ static int kho_fdt_init(void *fdt)
 	u64 zero = 0;
 	int err;
 
+	/* libfdt puts each new property first: add them in reverse order */
 	err = fdt_create_empty_tree(fdt, PAGE_SIZE);
-	err = err ?: fdt_setprop_string(fdt, 0, "compatible",
-					KHO_FDT_COMPATIBLE);
 	err = err ?: fdt_setprop(fdt, 0, KHO_FDT_MEMORY_MAP_PROP_NAME,
 				 &zero, sizeof(zero));
+	err = err ?: fdt_setprop_string(fdt, 0, "compatible",
+					KHO_FDT_COMPATIBLE);
 	return err ? -ENOSPC : 0;
 }
 
@@ -703,8 +704,8 @@ static int kho_call_finalize(struct kho_out *out)
 		ret = notifier_to_errno(nb->notifier_call(nb, KEXEC_KHO_FINALIZE,
 							  &out->ser));
 		if (ret) {
-			pr_err("finalize refused by %ps (%d); the handover is aborted, fix or unload that user and retry\n",
-			       nb->notifier_call, ret);
+			pr_err("finalize refused by %ps (%pe); the handover is aborted, fix or unload that user and retry\n",
+			       nb->notifier_call, ERR_PTR(ret));
 			break;
 		}
 	}
@@ -729,14 +730,27 @@ static void kho_unwind(struct kho_out *out)
 	percpu_up_write(&out->rwsem);
 }
 
+/* A read-only debugfs view of an FDT, with the blob's size as file size */
+static struct dentry *kho_debugfs_blob(const char *name, struct dentry *dir,
+				       struct debugfs_blob_wrapper *blob,
+				       void *fdt)
+{
+	struct dentry *dentry;
+
+	blob->data = fdt;
+	blob->size = fdt_totalsize(fdt);
+	dentry = debugfs_create_blob(name, 0400, dir, blob);
+	if (IS_ERR(dentry))
+		return NULL;
+	i_size_write(d_inode(dentry), blob->size);
+	return dentry;
+}
+
 static void kho_debugfs_fdt_add(struct kho_out *out)
 {
-	if (!out->dir)
-		return;
-	out->fdt_blob.data = out->fdt;
-	out->fdt_blob.size = fdt_totalsize(out->fdt);
-	out->fdt_file = debugfs_create_blob("fdt", 0400, out->dir,
-					    &out->fdt_blob);
+	if (out->dir)
+		out->fdt_file = kho_debugfs_blob("fdt", out->dir,
+						 &out->fdt_blob, out->fdt);
 }
 
 /**
@@ -1222,11 +1236,9 @@ static int kho_subtree_debugfs(struct kho_serialization *ser,
 	sub = kzalloc(sizeof(*sub), GFP_KERNEL);
 	if (!sub)
 		return -ENOMEM;
-	sub->blob.data = fdt;
-	sub->blob.size = fdt_totalsize(fdt);
 	if (ser->out->sub_fdts)
-		sub->dentry = debugfs_create_blob(name, 0400, ser->out->sub_fdts,
-						  &sub->blob);
+		sub->dentry = kho_debugfs_blob(name, ser->out->sub_fdts,
+					       &sub->blob, fdt);
 	list_add_tail(&sub->list, &ser->subtrees);
 	return 0;
 }
