@@ -53,6 +53,9 @@
  * for write to flip &kho_out.finalized and to write or free the serialized
  * memory map.  Once finalized, preserve and unpreserve fail with -EBUSY.
  *
+ * The tracker helpers kho_mem_*() are exported in the KHO_TESTS namespace
+ * only for the test_kho benchmark, which drives a private tracker.
+ *
  * Finalize and abort themselves, and with them the notifier calls and
  * kho_add_subtree(), are serialized by the &kho_out.lock mutex.  Notifiers
  * run with it held and may preserve memory, but must not finalize or abort.
@@ -115,7 +118,7 @@ void kho_mem_track_init(struct kho_mem_track *track)
 		xa_init(&track->orders[order]);
 	atomic_long_set(&track->nr_pages, 0);
 }
-EXPORT_SYMBOL_FOR_KHO_TESTS(kho_mem_track_init);
+EXPORT_SYMBOL_NS_GPL(kho_mem_track_init, KHO_TESTS);
 
 /**
  * kho_mem_track_destroy() - free every bitmap of a tracker
@@ -140,7 +143,7 @@ void kho_mem_track_destroy(struct kho_mem_track *track)
 		xa_destroy(&track->orders[order]);
 	}
 }
-EXPORT_SYMBOL_FOR_KHO_TESTS(kho_mem_track_destroy);
+EXPORT_SYMBOL_NS_GPL(kho_mem_track_destroy, KHO_TESTS);
 
 /* Find, and if @alloc is set create, the bitmap holding @pfn at @order */
 static unsigned long *kho_bitmap_get(struct kho_mem_track *track,
@@ -242,7 +245,7 @@ int kho_mem_preserve(struct kho_mem_track *track, unsigned long pfn,
 	}
 	return newly;
 }
-EXPORT_SYMBOL_FOR_KHO_TESTS(kho_mem_preserve);
+EXPORT_SYMBOL_NS_GPL(kho_mem_preserve, KHO_TESTS);
 
 /**
  * kho_mem_unpreserve() - forget one folio recorded in a tracker
@@ -267,7 +270,7 @@ int kho_mem_unpreserve(struct kho_mem_track *track, unsigned long pfn,
 		return -ENOENT;
 	return 0;
 }
-EXPORT_SYMBOL_FOR_KHO_TESTS(kho_mem_unpreserve);
+EXPORT_SYMBOL_NS_GPL(kho_mem_unpreserve, KHO_TESTS);
 
 /**
  * kho_mem_is_preserved() - is a folio recorded at exactly this order?
@@ -288,7 +291,6 @@ bool kho_mem_is_preserved(struct kho_mem_track *track, unsigned long pfn,
 	bitmap = kho_bitmap_get(track, pfn, order, false);
 	return bitmap && test_bit(kho_bitmap_bit(pfn, order), bitmap);
 }
-EXPORT_SYMBOL_FOR_KHO_TESTS(kho_mem_is_preserved);
 
 /**
  * kho_range_order() - order of the first piece of a page range
@@ -311,7 +313,6 @@ unsigned int kho_range_order(unsigned long pfn, unsigned long nr_pages)
 		order = min_t(unsigned int, order, __ffs(pfn));
 	return order;
 }
-EXPORT_SYMBOL_FOR_KHO_TESTS(kho_range_order);
 
 static unsigned long kho_range_pieces(unsigned long pfn, unsigned long nr)
 {
@@ -387,7 +388,6 @@ int kho_mem_preserve_range(struct kho_mem_track *track, unsigned long pfn,
 		bitmap_free(newly);
 	return ret < 0 ? ret : 0;
 }
-EXPORT_SYMBOL_FOR_KHO_TESTS(kho_mem_preserve_range);
 
 /**
  * kho_mem_unpreserve_range() - forget a range recorded as a whole
@@ -420,7 +420,6 @@ int kho_mem_unpreserve_range(struct kho_mem_track *track, unsigned long pfn,
 	}
 	return ret;
 }
-EXPORT_SYMBOL_FOR_KHO_TESTS(kho_mem_unpreserve_range);
 
 /**
  * kho_mem_prune() - free the empty bitmaps of a tracker
@@ -443,7 +442,6 @@ void kho_mem_prune(struct kho_mem_track *track)
 		}
 	}
 }
-EXPORT_SYMBOL_FOR_KHO_TESTS(kho_mem_prune);
 
 /* ---- memory map serialization ----------------------------------------- */
 
@@ -480,7 +478,7 @@ void kho_mem_chunks_free(struct kho_mem_track *track,
 		chunk = next;
 	}
 }
-EXPORT_SYMBOL_FOR_KHO_TESTS(kho_mem_chunks_free);
+EXPORT_SYMBOL_NS_GPL(kho_mem_chunks_free, KHO_TESTS);
 
 /**
  * kho_mem_serialize() - write a tracker as a kho-v1 memory map
@@ -530,7 +528,7 @@ err_free:
 	*first = NULL;
 	return -ENOMEM;
 }
-EXPORT_SYMBOL_FOR_KHO_TESTS(kho_mem_serialize);
+EXPORT_SYMBOL_NS_GPL(kho_mem_serialize, KHO_TESTS);
 
 #ifdef CONFIG_KEXEC_HANDOVER_DEBUG
 /* Check a freshly written map against the tracker it came from. */
@@ -597,7 +595,6 @@ int kho_out_init(struct kho_out *out)
 	out->ser.fdt = out->fdt;
 	return 0;
 }
-EXPORT_SYMBOL_FOR_KHO_TESTS(kho_out_init);
 
 /**
  * kho_out_destroy() - free a private instance
@@ -612,7 +609,6 @@ void kho_out_destroy(struct kho_out *out)
 	free_page((unsigned long)out->fdt);
 	percpu_free_rwsem(&out->rwsem);
 }
-EXPORT_SYMBOL_FOR_KHO_TESTS(kho_out_destroy);
 
 /**
  * kho_out_preserve() - preserve a page range in an instance
@@ -634,7 +630,6 @@ int kho_out_preserve(struct kho_out *out, unsigned long pfn,
 	percpu_up_read(&out->rwsem);
 	return ret;
 }
-EXPORT_SYMBOL_FOR_KHO_TESTS(kho_out_preserve);
 
 /**
  * kho_out_unpreserve() - unpreserve a page range in an instance
@@ -656,7 +651,6 @@ int kho_out_unpreserve(struct kho_out *out, unsigned long pfn,
 	percpu_up_read(&out->rwsem);
 	return ret;
 }
-EXPORT_SYMBOL_FOR_KHO_TESTS(kho_out_unpreserve);
 
 /* Start a fresh root FDT: compatible plus a memory map placeholder. */
 static int kho_fdt_init(void *fdt)
@@ -818,7 +812,6 @@ out_unlock:
 	mutex_unlock(&out->lock);
 	return ret;
 }
-EXPORT_SYMBOL_FOR_KHO_TESTS(kho_out_finalize);
 
 /**
  * kho_out_abort() - undo kho_out_finalize()
@@ -854,7 +847,6 @@ int kho_out_abort(struct kho_out *out)
 	mutex_unlock(&out->lock);
 	return 0;
 }
-EXPORT_SYMBOL_FOR_KHO_TESTS(kho_out_abort);
 
 /* ---- public API ------------------------------------------------------- */
 
@@ -933,7 +925,6 @@ int kho_check_range(phys_addr_t phys, size_t size)
 	}
 	return 0;
 }
-EXPORT_SYMBOL_FOR_KHO_TESTS(kho_check_range);
 
 /**
  * kho_preserve_phys() - preserve a physical memory range across kexec

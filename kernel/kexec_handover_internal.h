@@ -18,18 +18,6 @@
 #include <linux/types.h>
 #include <linux/xarray.h>
 
-/*
- * The tests (KUnit suite and the test_kho module) build private instances of
- * the structures below.  When either is enabled, the helpers they need are
- * exported into the KHO_TESTS namespace; otherwise nothing is exported.
- */
-#if IS_ENABLED(CONFIG_KEXEC_HANDOVER_KUNIT_TEST) || \
-	IS_ENABLED(CONFIG_TEST_KEXEC_HANDOVER)
-#define EXPORT_SYMBOL_FOR_KHO_TESTS(sym) EXPORT_SYMBOL_NS_GPL(sym, KHO_TESTS)
-#else
-#define EXPORT_SYMBOL_FOR_KHO_TESTS(sym)
-#endif
-
 /**
  * struct kho_mem_track - record of preserved folios
  * @orders:   one xarray per folio order, indexed by bitmap number, holding
@@ -112,7 +100,7 @@ struct kho_out {
 	struct kho_mem_track track;
 	struct percpu_rw_semaphore rwsem;
 	bool finalized;
-	struct mutex lock;
+	struct mutex lock;		/* see @lock above */
 	struct blocking_notifier_head chain;
 	struct kho_serialization ser;
 	void *fdt;

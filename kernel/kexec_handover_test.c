@@ -43,11 +43,12 @@ static void kho_test_track_exit(void *data)
 static struct kho_mem_track *kho_test_track(struct kunit *test)
 {
 	struct kho_mem_track *track = kzalloc(sizeof(*track), GFP_KERNEL);
+	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, track);
 	kho_mem_track_init(track);
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
-			kho_test_track_exit, track));
+	ret = kunit_add_action_or_reset(test, kho_test_track_exit, track);
+	KUNIT_ASSERT_EQ(test, ret, 0);
 	return track;
 }
 
@@ -57,6 +58,7 @@ static void kho_test_every_order(struct kunit *test)
 	struct kho_mem_track *track = kho_test_track(test);
 	unsigned long pfn;
 	unsigned int order;
+	bool preserved;
 
 	for (order = 0; order <= MAX_PAGE_ORDER; order++) {
 		pfn = KHO_TEST_BASE_PFN + (7UL << order);
@@ -68,8 +70,8 @@ static void kho_test_every_order(struct kunit *test)
 		if (order) {
 			KUNIT_EXPECT_EQ(test, kho_mem_preserve(track, pfn + 1,
 							       order), -EINVAL);
-			KUNIT_EXPECT_FALSE(test, kho_mem_is_preserved(track,
-							pfn, order - 1));
+			preserved = kho_mem_is_preserved(track, pfn, order - 1);
+			KUNIT_EXPECT_FALSE(test, preserved);
 		}
 		KUNIT_EXPECT_EQ(test, kho_mem_unpreserve(track, pfn, order), 0);
 		KUNIT_EXPECT_FALSE(test, kho_mem_is_preserved(track, pfn,
@@ -115,23 +117,28 @@ static void kho_test_range_decompose(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, i, ARRAY_SIZE(want));
 
 	KUNIT_EXPECT_EQ(test, kho_mem_preserve_range(track, base + 3, 100), 0);
-	for (i = 0; i < ARRAY_SIZE(want); i++)
-		KUNIT_EXPECT_TRUE(test, kho_mem_is_preserved(track,
-				  base + want[i].off, want[i].order));
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		pfn = base + want[i].off;
+		KUNIT_EXPECT_TRUE(test, kho_mem_is_preserved(track, pfn,
+							     want[i].order));
+	}
 	KUNIT_EXPECT_EQ(test, kho_mem_unpreserve_range(track, base + 3, 100), 0);
-	for (i = 0; i < ARRAY_SIZE(want); i++)
-		KUNIT_EXPECT_FALSE(test, kho_mem_is_preserved(track,
-				   base + want[i].off, want[i].order));
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		pfn = base + want[i].off;
+		KUNIT_EXPECT_FALSE(test, kho_mem_is_preserved(track, pfn,
+							      want[i].order));
+	}
 
 	/* large aligned ranges are capped at MAX_PAGE_ORDER */
 	KUNIT_EXPECT_EQ(test, kho_range_order(0, 3UL << MAX_PAGE_ORDER),
 			(unsigned int)MAX_PAGE_ORDER);
 	KUNIT_EXPECT_EQ(test, kho_mem_preserve_range(track, base,
 						     3UL << MAX_PAGE_ORDER), 0);
-	for (i = 0; i < 3; i++)
-		KUNIT_EXPECT_TRUE(test, kho_mem_is_preserved(track,
-				  base + ((unsigned long)i << MAX_PAGE_ORDER),
-				  MAX_PAGE_ORDER));
+	for (i = 0; i < 3; i++) {
+		pfn = base + ((unsigned long)i << MAX_PAGE_ORDER);
+		KUNIT_EXPECT_TRUE(test, kho_mem_is_preserved(track, pfn,
+							     MAX_PAGE_ORDER));
+	}
 
 	KUNIT_EXPECT_EQ(test, kho_mem_preserve_range(track, base, 0), -EINVAL);
 	KUNIT_EXPECT_EQ(test, kho_mem_preserve_range(track, ULONG_MAX, 2),
@@ -292,6 +299,7 @@ static void kho_test_check_map(struct kunit *test, struct kho_mem_chunk *first,
 					.pfn = start + ((unsigned long)bit << order),
 					.order = order,
 				}, *hit;
+				bool dup;
 
 				listed++;
 				hit = bsearch(&key, set, nr, sizeof(*set),
@@ -301,8 +309,8 @@ static void kho_test_check_map(struct kunit *test, struct kho_mem_chunk *first,
 						   key.pfn, order);
 					continue;
 				}
-				KUNIT_EXPECT_FALSE(test,
-					__test_and_set_bit(hit - set, seen));
+				dup = __test_and_set_bit(hit - set, seen);
+				KUNIT_EXPECT_FALSE(test, dup);
 			}
 		}
 	}
@@ -389,14 +397,15 @@ static void kho_test_out_exit(void *data)
 static struct kho_out *kho_test_out(struct kunit *test)
 {
 	struct kho_out *out = kzalloc(sizeof(*out), GFP_KERNEL);
+	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, out);
 	if (kho_out_init(out)) {
 		kfree(out);
 		KUNIT_FAIL_AND_ABORT(test, "kho_out_init failed");
 	}
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
-			kho_test_out_exit, out));
+	ret = kunit_add_action_or_reset(test, kho_test_out_exit, out);
+	KUNIT_ASSERT_EQ(test, ret, 0);
 	return out;
 }
 
@@ -413,8 +422,8 @@ static void kho_test_sub_init(struct kunit *test, struct kho_out *out,
 	int err;
 
 	KUNIT_ASSERT_NOT_NULL(test, blob);
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
-			kho_test_free_page, blob));
+	err = kunit_add_action_or_reset(test, kho_test_free_page, blob);
+	KUNIT_ASSERT_EQ(test, err, 0);
 	err = fdt_create(blob, PAGE_SIZE);
 	err = err ?: fdt_finish_reservemap(blob);
 	err = err ?: fdt_begin_node(blob, "");
@@ -527,6 +536,7 @@ static void kho_test_failing_notifier(struct kunit *test)
 {
 	struct kho_out *out = kho_test_out(test);
 	struct kho_test_sub a = {}, b = {}, c = {};
+	unsigned long pfn;
 	long pages;
 
 	kho_test_sub_init(test, out, &a, "first", 3);
@@ -547,10 +557,10 @@ static void kho_test_failing_notifier(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c.aborted, 1);
 	KUNIT_EXPECT_TRUE(test, list_empty(&out->ser.subtrees));
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&out->track.nr_pages), pages);
-	KUNIT_EXPECT_FALSE(test, kho_mem_is_preserved(&out->track,
-			   PHYS_PFN(virt_to_phys(a.blob)), 0));
-	KUNIT_EXPECT_FALSE(test, kho_mem_is_preserved(&out->track,
-			   PHYS_PFN(virt_to_phys(out->fdt)), 0));
+	pfn = PHYS_PFN(virt_to_phys(a.blob));
+	KUNIT_EXPECT_FALSE(test, kho_mem_is_preserved(&out->track, pfn, 0));
+	pfn = PHYS_PFN(virt_to_phys(out->fdt));
+	KUNIT_EXPECT_FALSE(test, kho_mem_is_preserved(&out->track, pfn, 0));
 	KUNIT_EXPECT_EQ(test, kho_out_abort(out), -ENOENT);
 
 	/* an errno carried by the notifier is returned as is */
@@ -620,8 +630,8 @@ static struct kunit_suite kho_test_suite = {
 	.name = "kexec_handover",
 	.test_cases = kho_test_cases,
 };
+
 kunit_test_suite(kho_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for Kexec HandOver");
 MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(KHO_TESTS);
