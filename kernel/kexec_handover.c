@@ -114,8 +114,10 @@ void kho_mem_track_init(struct kho_mem_track *track)
 {
 	unsigned int order;
 
+	BUILD_BUG_ON(NR_PAGE_ORDERS > BITS_PER_LONG);
 	for (order = 0; order < NR_PAGE_ORDERS; order++)
 		xa_init(&track->orders[order]);
+	track->orders_used = 0;
 	atomic_long_set(&track->nr_pages, 0);
 }
 EXPORT_SYMBOL_NS_GPL(kho_mem_track_init, KHO_TESTS);
@@ -142,6 +144,7 @@ void kho_mem_track_destroy(struct kho_mem_track *track)
 		}
 		xa_destroy(&track->orders[order]);
 	}
+	track->orders_used = 0;
 }
 EXPORT_SYMBOL_NS_GPL(kho_mem_track_destroy, KHO_TESTS);
 
@@ -162,6 +165,13 @@ static unsigned long *kho_bitmap_get(struct kho_mem_track *track,
 	if (!bitmap)
 		return ERR_PTR(-ENOMEM);
 
+	/*
+	 * Mark the order used before the bitmap can be found, so that anyone
+	 * who sees a bit in it also sees the order marked (see
+	 * kho_mem_overlaps()).
+	 */
+	if (!test_bit(order, &track->orders_used))
+		set_bit(order, &track->orders_used);
 	old = xa_cmpxchg(xa, index, NULL, bitmap, GFP_KERNEL);
 	if (old) {
 		free_page((unsigned long)bitmap);
@@ -175,17 +185,23 @@ static unsigned long *kho_bitmap_get(struct kho_mem_track *track,
  * Is any folio of another order preserved that overlaps the folio of @order
  * at @pfn?  A larger folio contains ours, so there is one candidate bit per
  * larger order.  Smaller folios are inside ours: 1 << (order - o) bits of
- * order o, all in one bitmap because the range is naturally aligned.  The
- * whole check costs NR_PAGE_ORDERS - 1 xarray lookups and scans fewer than
- * 2 << order bits.
+ * order o, all in one bitmap because the range is naturally aligned.  Only
+ * orders that have a bitmap are looked at, so the check costs at most one
+ * xarray lookup per other order in use and scans fewer than 2 << order bits.
+ *
+ * The caller has set its own bit and issued a full barrier.  A racing
+ * preservation at another order either is seen here or, having marked its
+ * order in orders_used before publishing its bitmap and set its bit before
+ * its own barrier, sees ours.
  */
 static bool kho_mem_overlaps(struct kho_mem_track *track, unsigned long pfn,
 			     unsigned int order)
 {
+	unsigned long used = READ_ONCE(track->orders_used);
 	unsigned long *bitmap, first, nr;
 	unsigned int o;
 
-	for (o = 0; o < NR_PAGE_ORDERS; o++) {
+	for_each_set_bit(o, &used, NR_PAGE_ORDERS) {
 		if (o == order)
 			continue;
 		bitmap = kho_bitmap_get(track, pfn, o, false);
@@ -212,9 +228,9 @@ static bool kho_mem_overlaps(struct kho_mem_track *track, unsigned long pfn,
  *
  * Recording a folio that is already recorded at the same order changes
  * nothing.  A folio that overlaps one recorded at another order is refused.
- * The overlap check makes one bitmap lookup per order (see
- * kho_mem_overlaps()), so the cost is bounded and independent of how much
- * is preserved.
+ * The overlap check makes at most one bitmap lookup per other order in use
+ * (see kho_mem_overlaps()), so the cost is bounded and independent of how
+ * much is preserved.
  *
  * Context: Process context; may sleep to allocate a bitmap.
  * Return: 1 if the folio was newly recorded, 0 if it already was,
@@ -236,7 +252,7 @@ int kho_mem_preserve(struct kho_mem_track *track, unsigned long pfn,
 		return PTR_ERR(bitmap);
 
 	newly = !test_and_set_bit(bit, bitmap);
-	/* Publish our bit before looking for the bits of other orders. */
+	/* Publish our bit before looking at other orders. */
 	smp_mb__after_atomic();
 	if (kho_mem_overlaps(track, pfn, order)) {
 		if (newly)
@@ -440,6 +456,8 @@ void kho_mem_prune(struct kho_mem_track *track)
 			free_page((unsigned long)bitmap);
 			atomic_long_dec(&track->nr_pages);
 		}
+		if (xa_empty(&track->orders[order]))
+			clear_bit(order, &track->orders_used);
 	}
 }
 
@@ -1063,6 +1081,73 @@ err_unwind:
 }
 
 /**
+ * kho_out_preserve_vmalloc() - preserve a vmalloc() area in an instance
+ * @out:          instance
+ * @ptr:          start of the area
+ * @preservation: handle to fill in
+ *
+ * Context: Process context; may sleep.
+ * Return: as kho_preserve_vmalloc(), except for -EOPNOTSUPP.
+ */
+int kho_out_preserve_vmalloc(struct kho_out *out, void *ptr,
+			     struct kho_vmalloc *preservation)
+{
+	struct kho_vmalloc_chunk *first;
+	struct vm_struct *vm;
+	unsigned int order;
+	int ret = -EBUSY;
+
+	vm = find_vm_area(ptr);
+	if (!vm || vm->addr != ptr || !(vm->flags & VM_ALLOC) || !vm->pages ||
+	    !vm->nr_pages)
+		return -EINVAL;
+	order = kho_vm_order(vm);
+
+	percpu_down_read(&out->rwsem);
+	if (!out->finalized)
+		ret = kho_vmalloc_record(&out->track, vm, order, &first);
+	percpu_up_read(&out->rwsem);
+	if (ret)
+		return ret;
+
+	preservation->first = virt_to_phys(first);
+	preservation->nr_folios = vm->nr_pages >> order;
+	preservation->order = order;
+	preservation->reserved = 0;
+	return 0;
+}
+
+/**
+ * kho_out_unpreserve_vmalloc() - undo kho_out_preserve_vmalloc()
+ * @out:          instance
+ * @preservation: handle; cleared on success
+ *
+ * Context: Process context; may sleep.
+ * Return: as kho_unpreserve_vmalloc(), except for -EOPNOTSUPP.
+ */
+int kho_out_unpreserve_vmalloc(struct kho_out *out,
+			       struct kho_vmalloc *preservation)
+{
+	int ret = 0;
+
+	if (!preservation->first || preservation->reserved ||
+	    preservation->order > MAX_PAGE_ORDER)
+		return -EINVAL;
+
+	percpu_down_read(&out->rwsem);
+	if (out->finalized)
+		ret = -EBUSY;
+	else
+		kho_vmalloc_unwind(&out->track,
+				   phys_to_virt(preservation->first),
+				   preservation->order);
+	percpu_up_read(&out->rwsem);
+	if (!ret)
+		memset(preservation, 0, sizeof(*preservation));
+	return ret;
+}
+
+/**
  * kho_preserve_vmalloc() - preserve the pages of a vmalloc() area
  * @ptr:          start of an area returned by vmalloc() and friends
  * @preservation: handle to fill in, for the caller to hand over
@@ -1080,31 +1165,9 @@ err_unwind:
  */
 int kho_preserve_vmalloc(void *ptr, struct kho_vmalloc *preservation)
 {
-	struct kho_vmalloc_chunk *first;
-	struct vm_struct *vm;
-	unsigned int order;
-	int ret = -EBUSY;
-
 	if (!kho_enable)
 		return -EOPNOTSUPP;
-	vm = find_vm_area(ptr);
-	if (!vm || vm->addr != ptr || !(vm->flags & VM_ALLOC) || !vm->pages ||
-	    !vm->nr_pages)
-		return -EINVAL;
-	order = kho_vm_order(vm);
-
-	percpu_down_read(&kho_out.rwsem);
-	if (!kho_out.finalized)
-		ret = kho_vmalloc_record(&kho_out.track, vm, order, &first);
-	percpu_up_read(&kho_out.rwsem);
-	if (ret)
-		return ret;
-
-	preservation->first = virt_to_phys(first);
-	preservation->nr_folios = vm->nr_pages >> order;
-	preservation->order = order;
-	preservation->reserved = 0;
-	return 0;
+	return kho_out_preserve_vmalloc(&kho_out, ptr, preservation);
 }
 EXPORT_SYMBOL_GPL(kho_preserve_vmalloc);
 
@@ -1118,25 +1181,9 @@ EXPORT_SYMBOL_GPL(kho_preserve_vmalloc);
  */
 int kho_unpreserve_vmalloc(struct kho_vmalloc *preservation)
 {
-	int ret = 0;
-
 	if (!kho_enable)
 		return -EOPNOTSUPP;
-	if (!preservation->first || preservation->reserved ||
-	    preservation->order > MAX_PAGE_ORDER)
-		return -EINVAL;
-
-	percpu_down_read(&kho_out.rwsem);
-	if (kho_out.finalized)
-		ret = -EBUSY;
-	else
-		kho_vmalloc_unwind(&kho_out.track,
-				   phys_to_virt(preservation->first),
-				   preservation->order);
-	percpu_up_read(&kho_out.rwsem);
-	if (!ret)
-		memset(preservation, 0, sizeof(*preservation));
-	return ret;
+	return kho_out_unpreserve_vmalloc(&kho_out, preservation);
 }
 EXPORT_SYMBOL_GPL(kho_unpreserve_vmalloc);
 

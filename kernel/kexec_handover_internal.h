@@ -20,9 +20,12 @@
 
 /**
  * struct kho_mem_track - record of preserved folios
- * @orders:   one xarray per folio order, indexed by bitmap number, holding
- *            page-sized bitmaps with one bit per folio of that order
- * @nr_pages: pages currently allocated for bitmaps and memory map chunks
+ * @orders:      one xarray per folio order, indexed by bitmap number,
+ *               holding page-sized bitmaps with one bit per folio of that
+ *               order
+ * @orders_used: bit o set if @orders[o] may hold a bitmap; set before a
+ *               bitmap is published, cleared only when pruning
+ * @nr_pages:    pages currently allocated for bitmaps and memory map chunks
  *
  * The tracker itself has no lock: bitmaps are found with xa_load() and
  * inserted with xa_cmpxchg(), bits are changed with atomic bitops.  Bitmaps
@@ -31,6 +34,7 @@
  */
 struct kho_mem_track {
 	struct xarray orders[NR_PAGE_ORDERS];
+	unsigned long orders_used;
 	atomic_long_t nr_pages;
 };
 
@@ -117,6 +121,10 @@ int kho_out_preserve(struct kho_out *out, unsigned long pfn,
 		     unsigned long nr_pages);
 int kho_out_unpreserve(struct kho_out *out, unsigned long pfn,
 		       unsigned long nr_pages);
+int kho_out_preserve_vmalloc(struct kho_out *out, void *ptr,
+			     struct kho_vmalloc *preservation);
+int kho_out_unpreserve_vmalloc(struct kho_out *out,
+			       struct kho_vmalloc *preservation);
 int kho_out_finalize(struct kho_out *out);
 int kho_out_abort(struct kho_out *out);
 

@@ -8,9 +8,11 @@
  * and never touches the global handover.
  */
 #include <kunit/test.h>
+#include <linux/completion.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/kexec_handover.h>
+#include <linux/kthread.h>
 #include <linux/libfdt.h>
 #include <linux/mm.h>
 #include <linux/prandom.h>
@@ -19,6 +21,7 @@
 #include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/unaligned.h>
+#include <linux/vmalloc.h>
 
 #include "kexec_handover_internal.h"
 
@@ -613,6 +616,151 @@ static void kho_test_add_subtree_args(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kho_out_abort(out), 0);
 }
 
+/* ---- concurrency ------------------------------------------------------- */
+
+#define KHO_TEST_RACE_THREADS	3
+#define KHO_TEST_RACE_LOOPS	10000
+
+struct kho_test_race {
+	struct kho_mem_track *track;
+	atomic_t holders;	/* threads that hold a successful preserve */
+	atomic_t violations;	/* times two overlapping preserves coexisted */
+	atomic_t errors;	/* unexpected return values */
+	atomic_t wins[KHO_TEST_RACE_THREADS];
+	struct completion done[KHO_TEST_RACE_THREADS];
+	atomic_t next_id;
+};
+
+/* Thread i preserves a folio of order 2 * i inside the same 16 pages. */
+static int kho_test_race_fn(void *data)
+{
+	struct kho_test_race *race = data;
+	int id = atomic_inc_return(&race->next_id) - 1;
+	unsigned int order = 2 * id;
+	unsigned long pfn = KHO_TEST_BASE_PFN + (4UL & ~((1UL << order) - 1));
+	int i, ret;
+
+	for (i = 0; i < KHO_TEST_RACE_LOOPS; i++) {
+		ret = kho_mem_preserve(race->track, pfn, order);
+		if (ret == -EEXIST)
+			continue;
+		if (ret != 1) {
+			atomic_inc(&race->errors);
+			continue;
+		}
+		if (atomic_inc_return(&race->holders) > 1)
+			atomic_inc(&race->violations);
+		atomic_dec(&race->holders);
+		atomic_inc(&race->wins[id]);
+		if (kho_mem_unpreserve(race->track, pfn, order))
+			atomic_inc(&race->errors);
+	}
+	complete(&race->done[id]);
+	return 0;
+}
+
+/* Overlapping preserves at different orders never both succeed. */
+static void kho_test_race_cross_order(struct kunit *test)
+{
+	struct kho_test_race *race;
+	struct task_struct *task;
+	int i;
+
+	race = kunit_kzalloc(test, sizeof(*race), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, race);
+	race->track = kho_test_track(test);
+	for (i = 0; i < KHO_TEST_RACE_THREADS; i++)
+		init_completion(&race->done[i]);
+	for (i = 0; i < KHO_TEST_RACE_THREADS; i++) {
+		task = kthread_run(kho_test_race_fn, race, "kho_race/%d", i);
+		if (IS_ERR(task)) {
+			/* let the missing thread's slot complete */
+			atomic_inc(&race->next_id);
+			complete(&race->done[i]);
+			KUNIT_FAIL(test, "kthread_run failed");
+		}
+	}
+	for (i = 0; i < KHO_TEST_RACE_THREADS; i++)
+		wait_for_completion(&race->done[i]);
+
+	KUNIT_EXPECT_EQ(test, atomic_read(&race->violations), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&race->errors), 0);
+	kunit_info(test, "wins: order 0: %d, order 2: %d, order 4: %d\n",
+		   atomic_read(&race->wins[0]), atomic_read(&race->wins[1]),
+		   atomic_read(&race->wins[2]));
+}
+
+/* ---- vmalloc ------------------------------------------------------------ */
+
+static void kho_test_vfree(void *area)
+{
+	vfree(area);
+}
+
+/* A vmalloc area is listed page by page in preserved chunks. */
+static void kho_test_vmalloc(struct kunit *test)
+{
+	const unsigned int nr = 2 * KHO_VMALLOC_CHUNK_ENTRIES + 80;
+	struct kho_out *out = kho_test_out(test);
+	struct kho_vmalloc pres = {}, bad = {};
+	struct kho_vmalloc_chunk *chunk;
+	unsigned int i = 0, chunks = 0, n;
+	unsigned long pfn;
+	phys_addr_t phys;
+	void *area;
+
+	area = vmalloc(nr * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, area);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, kho_test_vfree,
+							   area));
+
+	KUNIT_EXPECT_EQ(test, kho_out_preserve_vmalloc(out, area + PAGE_SIZE,
+						       &bad), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_out_preserve_vmalloc(out, out->fdt, &bad),
+			-EINVAL);
+	KUNIT_ASSERT_EQ(test, kho_out_preserve_vmalloc(out, area, &pres), 0);
+	KUNIT_EXPECT_EQ(test, pres.nr_folios, nr);
+	KUNIT_EXPECT_EQ(test, pres.order, 0);
+	KUNIT_EXPECT_EQ(test, pres.reserved, 0);
+
+	for (chunk = phys_to_virt(pres.first); chunk;
+	     chunk = chunk->hdr.next_phys ?
+		     phys_to_virt(chunk->hdr.next_phys) : NULL) {
+		chunks++;
+		pfn = PHYS_PFN(virt_to_phys(chunk));
+		KUNIT_EXPECT_TRUE(test, kho_mem_is_preserved(&out->track, pfn,
+							     0));
+		KUNIT_EXPECT_LE(test, chunk->hdr.num_elms,
+				(u32)KHO_VMALLOC_CHUNK_ENTRIES);
+		for (n = 0; n < chunk->hdr.num_elms && i < nr; n++, i++) {
+			phys = page_to_phys(vmalloc_to_page(area + i * PAGE_SIZE));
+			KUNIT_EXPECT_EQ(test, chunk->phys[n], (u64)phys);
+			KUNIT_EXPECT_TRUE(test,
+					  kho_mem_is_preserved(&out->track,
+							       PHYS_PFN(phys),
+							       0));
+		}
+	}
+	KUNIT_EXPECT_EQ(test, i, nr);
+	KUNIT_EXPECT_EQ(test, chunks, 3U);
+
+	/* frozen while finalized */
+	KUNIT_ASSERT_EQ(test, kho_out_finalize(out), 0);
+	KUNIT_EXPECT_EQ(test, kho_out_unpreserve_vmalloc(out, &pres), -EBUSY);
+	KUNIT_EXPECT_EQ(test, kho_out_preserve_vmalloc(out, area, &bad),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, kho_out_abort(out), 0);
+
+	KUNIT_EXPECT_EQ(test, kho_out_unpreserve_vmalloc(out, &pres), 0);
+	KUNIT_EXPECT_EQ(test, pres.first, 0ULL);
+	KUNIT_EXPECT_EQ(test, kho_out_unpreserve_vmalloc(out, &pres), -EINVAL);
+	phys = page_to_phys(vmalloc_to_page(area));
+	KUNIT_EXPECT_FALSE(test, kho_mem_is_preserved(&out->track,
+						      PHYS_PFN(phys), 0));
+	kho_mem_prune(&out->track);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&out->track.nr_pages), 0L);
+}
+
 static struct kunit_case kho_test_cases[] = {
 	KUNIT_CASE(kho_test_every_order),
 	KUNIT_CASE(kho_test_range_decompose),
@@ -623,6 +771,8 @@ static struct kunit_case kho_test_cases[] = {
 	KUNIT_CASE(kho_test_refinalize),
 	KUNIT_CASE(kho_test_failing_notifier),
 	KUNIT_CASE(kho_test_add_subtree_args),
+	KUNIT_CASE(kho_test_race_cross_order),
+	KUNIT_CASE(kho_test_vmalloc),
 	{}
 };
 
