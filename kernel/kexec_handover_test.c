@@ -619,7 +619,7 @@ static void kho_test_add_subtree_args(struct kunit *test)
 /* ---- concurrency ------------------------------------------------------- */
 
 #define KHO_TEST_RACE_THREADS	3
-#define KHO_TEST_RACE_LOOPS	10000
+#define KHO_TEST_RACE_LOOPS	30000
 
 struct kho_test_race {
 	struct kho_mem_track *track;
@@ -627,6 +627,7 @@ struct kho_test_race {
 	atomic_t violations;	/* times two overlapping preserves coexisted */
 	atomic_t errors;	/* unexpected return values */
 	atomic_t wins[KHO_TEST_RACE_THREADS];
+	struct completion start;
 	struct completion done[KHO_TEST_RACE_THREADS];
 	atomic_t next_id;
 };
@@ -640,6 +641,7 @@ static int kho_test_race_fn(void *data)
 	unsigned long pfn = KHO_TEST_BASE_PFN + (4UL & ~((1UL << order) - 1));
 	int i, ret;
 
+	wait_for_completion(&race->start);
 	for (i = 0; i < KHO_TEST_RACE_LOOPS; i++) {
 		ret = kho_mem_preserve(race->track, pfn, order);
 		if (ret == -EEXIST)
@@ -669,6 +671,7 @@ static void kho_test_race_cross_order(struct kunit *test)
 	race = kunit_kzalloc(test, sizeof(*race), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, race);
 	race->track = kho_test_track(test);
+	init_completion(&race->start);
 	for (i = 0; i < KHO_TEST_RACE_THREADS; i++)
 		init_completion(&race->done[i]);
 	for (i = 0; i < KHO_TEST_RACE_THREADS; i++) {
@@ -680,6 +683,7 @@ static void kho_test_race_cross_order(struct kunit *test)
 			KUNIT_FAIL(test, "kthread_run failed");
 		}
 	}
+	complete_all(&race->start);
 	for (i = 0; i < KHO_TEST_RACE_THREADS; i++)
 		wait_for_completion(&race->done[i]);
 

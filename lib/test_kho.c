@@ -17,8 +17,9 @@
  * - ``checksums`` (u64[N]): xxh64 (seed 0) of the content of folio i
  *
  * With bench=1 the module instead measures the cost of the tracker on a
- * private instance with synthetic page frame numbers, prints one
- * "kho-bench:" line per figure and loads without preserving anything.
+ * private instance with synthetic page frame numbers (and, if KHO is
+ * enabled, of the public API on real folios), prints one "kho-bench:" line
+ * per figure and loads without preserving anything.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -353,6 +354,46 @@ out:
 	kho_mem_track_destroy(&track);
 }
 
+/* Preserve and unpreserve @n real folios of @order through the public API. */
+static void kho_bench_api(unsigned int order, unsigned int n)
+{
+	struct folio **folios;
+	unsigned int i, got;
+	u64 t0, t1, t2;
+	int err = 0;
+
+	folios = kvcalloc(n, sizeof(*folios), GFP_KERNEL);
+	if (!folios)
+		return;
+	for (got = 0; got < n; got++) {
+		folios[got] = folio_alloc(GFP_KERNEL | __GFP_NOWARN, order);
+		if (!folios[got])
+			break;
+	}
+	if (!got)
+		goto out;
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < got && !err; i++)
+		err = kho_preserve_folio(folios[i]);
+	t1 = ktime_get_ns();
+	for (i = 0; i < got; i++)
+		kho_unpreserve_folio(folios[i]);
+	t2 = ktime_get_ns();
+	if (err) {
+		pr_err("benchmark api order=%u failed (%d)\n", order, err);
+		goto out;
+	}
+	pr_info("kho-bench: api-preserve order=%u n=%u ns_per_folio=%llu\n",
+		order, got, div64_u64(t1 - t0, got));
+	pr_info("kho-bench: api-unpreserve order=%u n=%u ns_per_folio=%llu\n",
+		order, got, div64_u64(t2 - t1, got));
+out:
+	for (i = 0; i < got; i++)
+		folio_put(folios[i]);
+	kvfree(folios);
+}
+
 static void kho_test_bench(void)
 {
 	kho_bench_preserve(0, SZ_1G >> PAGE_SHIFT);
@@ -360,6 +401,11 @@ static void kho_test_bench(void)
 	kho_bench_layout("dense", SZ_1G >> PAGE_SHIFT);
 	kho_bench_layout("sparse", SZ_128M >> PAGE_SHIFT);
 	kho_bench_layout("random", SZ_128M >> PAGE_SHIFT);
+	if (kho_is_enabled()) {
+		/* 32 MiB of real memory each */
+		kho_bench_api(0, SZ_32M >> PAGE_SHIFT);
+		kho_bench_api(9, SZ_32M >> (PAGE_SHIFT + 9));
+	}
 }
 
 /* ---- module ------------------------------------------------------------- */
