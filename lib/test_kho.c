@@ -97,17 +97,19 @@ static int kho_test_notifier(struct notifier_block *nb, unsigned long event,
 			pr_info("refusing finalize as asked by fail_finalize=1\n");
 			return NOTIFY_BAD;
 		}
+		/* No unload while finalized: the folios are handed over. */
+		if (!try_module_get(THIS_MODULE))
+			return notifier_from_errno(-ENODEV);
 		err = kho_preserve_folio(state->fdt);
-		if (err)
-			return notifier_from_errno(err);
-		err = kho_add_subtree(ser, KHO_TEST_NODE,
-				      folio_address(state->fdt));
+		if (!err)
+			err = kho_add_subtree(ser, KHO_TEST_NODE,
+					      folio_address(state->fdt));
 		if (err) {
 			kho_unpreserve_folio(state->fdt);
+			module_put(THIS_MODULE);
 			return notifier_from_errno(err);
 		}
 		state->fdt_preserved = true;
-		__module_get(THIS_MODULE);	/* no unload while finalized */
 		return NOTIFY_DONE;
 	case KEXEC_KHO_ABORT:
 		if (state->fdt_preserved) {
