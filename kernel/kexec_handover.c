@@ -821,6 +821,10 @@ int kho_out_finalize(struct kho_out *out)
 			    &map_phys, sizeof(map_phys));
 	fdt_pack(out->fdt);
 	kho_debugfs_fdt_add(out);
+	if (out == &kho_out)
+		pr_info("finalized: FDT at %#llx, memory map at %#llx, %ld pages of tracker memory\n",
+			(u64)virt_to_phys(out->fdt), map_phys,
+			atomic_long_read(&out->track.nr_pages));
 	mutex_unlock(&out->lock);
 	return 0;
 
@@ -862,6 +866,8 @@ int kho_out_abort(struct kho_out *out)
 
 	kho_mem_chunks_free(&out->track, first);
 	kho_unwind(out);
+	if (out == &kho_out)
+		pr_info("aborted: preserving memory is possible again\n");
 	mutex_unlock(&out->lock);
 	return 0;
 }
