@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Kexec HandOver (KHO): preserve memory and state across kexec.
+ *
+ * See Documentation/core-api/kho/index.rst.
+ */
+#ifndef _LINUX_KEXEC_HANDOVER_H
+#define _LINUX_KEXEC_HANDOVER_H
+
+#include <linux/errno.h>
+#include <linux/types.h>
+
+struct folio;
+struct notifier_block;
+struct kho_serialization;
+struct kho_vmalloc;
+
+/**
+ * enum kexec_kho_event - events sent to KHO notifiers
+ * @KEXEC_KHO_FINALIZE: serialize state: preserve what the next kernel needs
+ *                      and add a subtree with kho_add_subtree().  Return
+ *                      NOTIFY_DONE (or NOTIFY_OK) on success, NOTIFY_BAD to
+ *                      veto the handover.
+ * @KEXEC_KHO_ABORT:    the handover was cancelled (or a FINALIZE failed):
+ *                      undo whatever FINALIZE did.  Sent to every notifier,
+ *                      including ones that never saw FINALIZE; cannot fail.
+ */
+enum kexec_kho_event {
+	KEXEC_KHO_FINALIZE = 0,
+	KEXEC_KHO_ABORT = 1,
+};
+
+#ifdef CONFIG_KEXEC_HANDOVER
+bool kho_is_enabled(void);
+
+int kho_preserve_folio(struct folio *folio);
+int kho_unpreserve_folio(struct folio *folio);
+int kho_preserve_phys(phys_addr_t phys, size_t size);
+int kho_unpreserve_phys(phys_addr_t phys, size_t size);
+int kho_preserve_vmalloc(void *ptr, struct kho_vmalloc *preservation);
+int kho_unpreserve_vmalloc(struct kho_vmalloc *preservation);
+
+struct folio *kho_restore_folio(phys_addr_t phys);
+void *kho_restore_phys(phys_addr_t phys, size_t size);
+void *kho_restore_vmalloc(const struct kho_vmalloc *preservation);
+
+int register_kho_notifier(struct notifier_block *nb);
+int unregister_kho_notifier(struct notifier_block *nb);
+
+int kho_add_subtree(struct kho_serialization *ser, const char *name,
+		    void *fdt);
+int kho_retrieve_subtree(const char *name, phys_addr_t *phys);
+#else
+static inline bool kho_is_enabled(void)
+{
+	return false;
+}
+
+static inline int kho_preserve_folio(struct folio *folio)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int kho_unpreserve_folio(struct folio *folio)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int kho_preserve_phys(phys_addr_t phys, size_t size)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int kho_unpreserve_phys(phys_addr_t phys, size_t size)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int kho_preserve_vmalloc(void *ptr,
+				       struct kho_vmalloc *preservation)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int kho_unpreserve_vmalloc(struct kho_vmalloc *preservation)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline struct folio *kho_restore_folio(phys_addr_t phys)
+{
+	return NULL;
+}
+
+static inline void *kho_restore_phys(phys_addr_t phys, size_t size)
+{
+	return NULL;
+}
+
+static inline void *kho_restore_vmalloc(const struct kho_vmalloc *preservation)
+{
+	return NULL;
+}
+
+static inline int register_kho_notifier(struct notifier_block *nb)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int unregister_kho_notifier(struct notifier_block *nb)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int kho_add_subtree(struct kho_serialization *ser,
+				  const char *name, void *fdt)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int kho_retrieve_subtree(const char *name, phys_addr_t *phys)
+{
+	return -EOPNOTSUPP;
+}
+#endif /* CONFIG_KEXEC_HANDOVER */
+
+#endif /* _LINUX_KEXEC_HANDOVER_H */

@@ -1,0 +1,791 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests for the Kexec HandOver memory tracker, the preserved-memory
+ * map writer and the finalize/abort state machine.
+ *
+ * Every test works on private instances with synthetic page frame numbers
+ * (or on its own pages), so the suite runs the same with or without kho=on
+ * and never touches the global handover.
+ */
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/kexec_handover.h>
+#include <linux/kthread.h>
+#include <linux/libfdt.h>
+#include <linux/mm.h>
+#include <linux/prandom.h>
+#include <linux/bsearch.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/string.h>
+#include <linux/unaligned.h>
+#include <linux/vmalloc.h>
+
+#include "kexec_handover_internal.h"
+
+/* Synthetic pfns: 4 GiB and up, never dereferenced */
+#define KHO_TEST_BASE_PFN	(SZ_4G >> PAGE_SHIFT)
+/* Folios in the random round-trip test, and the pfn span they are in */
+#define KHO_TEST_NR_RANDOM	100000
+#define KHO_TEST_SPAN_PFNS	(SZ_64G >> PAGE_SHIFT)
+
+static struct kho_mem_chunk *kho_test_next(struct kho_mem_chunk *chunk)
+{
+	return chunk->hdr.next_phys ? phys_to_virt(chunk->hdr.next_phys) : NULL;
+}
+
+static void kho_test_track_exit(void *data)
+{
+	kho_mem_track_destroy(data);
+	kfree(data);
+}
+
+/* A private tracker, destroyed automatically at the end of the test. */
+static struct kho_mem_track *kho_test_track(struct kunit *test)
+{
+	struct kho_mem_track *track = kzalloc(sizeof(*track), GFP_KERNEL);
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, track);
+	kho_mem_track_init(track);
+	ret = kunit_add_action_or_reset(test, kho_test_track_exit, track);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	return track;
+}
+
+/* Preserve and unpreserve one folio at every order, with bad arguments. */
+static void kho_test_every_order(struct kunit *test)
+{
+	struct kho_mem_track *track = kho_test_track(test);
+	unsigned long pfn;
+	unsigned int order;
+	bool preserved;
+
+	for (order = 0; order <= MAX_PAGE_ORDER; order++) {
+		pfn = KHO_TEST_BASE_PFN + (7UL << order);
+
+		KUNIT_EXPECT_EQ(test, kho_mem_preserve(track, pfn, order), 1);
+		KUNIT_EXPECT_TRUE(test, kho_mem_is_preserved(track, pfn, order));
+		/* again: idempotent */
+		KUNIT_EXPECT_EQ(test, kho_mem_preserve(track, pfn, order), 0);
+		if (order) {
+			KUNIT_EXPECT_EQ(test, kho_mem_preserve(track, pfn + 1,
+							       order), -EINVAL);
+			preserved = kho_mem_is_preserved(track, pfn, order - 1);
+			KUNIT_EXPECT_FALSE(test, preserved);
+		}
+		KUNIT_EXPECT_EQ(test, kho_mem_unpreserve(track, pfn, order), 0);
+		KUNIT_EXPECT_FALSE(test, kho_mem_is_preserved(track, pfn,
+							      order));
+		KUNIT_EXPECT_EQ(test, kho_mem_unpreserve(track, pfn, order),
+				-ENOENT);
+	}
+	KUNIT_EXPECT_EQ(test, kho_mem_preserve(track, 0, MAX_PAGE_ORDER + 1),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_mem_unpreserve(track, 0, MAX_PAGE_ORDER + 1),
+			-EINVAL);
+
+	/* the bitmaps stay until pruned; pruning frees all of them */
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&track->nr_pages),
+			(long)NR_PAGE_ORDERS);
+	kho_mem_prune(track);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&track->nr_pages), 0L);
+}
+
+/* Decomposition of unaligned ranges into maximal aligned folios. */
+static void kho_test_range_decompose(struct kunit *test)
+{
+	static const struct {
+		unsigned long off;
+		unsigned int order;
+	} want[] = {
+		{ 3, 0 }, { 4, 2 }, { 8, 3 }, { 16, 4 }, { 32, 5 },
+		{ 64, 5 }, { 96, 2 }, { 100, 1 }, { 102, 0 },
+	};
+	struct kho_mem_track *track = kho_test_track(test);
+	unsigned long base = KHO_TEST_BASE_PFN, pfn, left;
+	unsigned int i, order;
+
+	/* pfns base+3 .. base+102: 100 pages */
+	for (i = 0, pfn = base + 3, left = 100; left; i++) {
+		KUNIT_ASSERT_LT(test, i, ARRAY_SIZE(want));
+		order = kho_range_order(pfn, left);
+		KUNIT_EXPECT_EQ(test, pfn, base + want[i].off);
+		KUNIT_EXPECT_EQ(test, order, want[i].order);
+		pfn += 1UL << order;
+		left -= 1UL << order;
+	}
+	KUNIT_EXPECT_EQ(test, i, ARRAY_SIZE(want));
+
+	KUNIT_EXPECT_EQ(test, kho_mem_preserve_range(track, base + 3, 100), 0);
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		pfn = base + want[i].off;
+		KUNIT_EXPECT_TRUE(test, kho_mem_is_preserved(track, pfn,
+							     want[i].order));
+	}
+	KUNIT_EXPECT_EQ(test, kho_mem_unpreserve_range(track, base + 3, 100), 0);
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		pfn = base + want[i].off;
+		KUNIT_EXPECT_FALSE(test, kho_mem_is_preserved(track, pfn,
+							      want[i].order));
+	}
+
+	/* large aligned ranges are capped at MAX_PAGE_ORDER */
+	KUNIT_EXPECT_EQ(test, kho_range_order(0, 3UL << MAX_PAGE_ORDER),
+			(unsigned int)MAX_PAGE_ORDER);
+	KUNIT_EXPECT_EQ(test, kho_mem_preserve_range(track, base,
+						     3UL << MAX_PAGE_ORDER), 0);
+	for (i = 0; i < 3; i++) {
+		pfn = base + ((unsigned long)i << MAX_PAGE_ORDER);
+		KUNIT_EXPECT_TRUE(test, kho_mem_is_preserved(track, pfn,
+							     MAX_PAGE_ORDER));
+	}
+
+	KUNIT_EXPECT_EQ(test, kho_mem_preserve_range(track, base, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_mem_preserve_range(track, ULONG_MAX, 2),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_mem_unpreserve_range(track, base + 1, 1),
+			-ENOENT);
+}
+
+/* The API-level checks of physical ranges, on one of our own pages. */
+static void kho_test_phys_range_check(struct kunit *test)
+{
+	unsigned long page = get_zeroed_page(GFP_KERNEL);
+	phys_addr_t phys;
+
+	KUNIT_ASSERT_NE(test, page, 0UL);
+	phys = virt_to_phys((void *)page);
+
+	KUNIT_EXPECT_EQ(test, kho_check_range(phys, PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, kho_check_range(phys + 1, PAGE_SIZE), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_check_range(phys, PAGE_SIZE - 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_check_range(phys, PAGE_SIZE + 8), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_check_range(phys, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_check_range(PAGE_MASK, 2 * PAGE_SIZE),
+			-EINVAL);
+	free_page(page);
+}
+
+/* Overlap with a folio of another order is refused, in both directions. */
+static void kho_test_cross_order(struct kunit *test)
+{
+	struct kho_mem_track *track = kho_test_track(test);
+	unsigned long base = KHO_TEST_BASE_PFN;
+
+	/* big first, then something inside it */
+	KUNIT_EXPECT_EQ(test, kho_mem_preserve(track, base + 64, 3), 1);
+	KUNIT_EXPECT_EQ(test, kho_mem_preserve(track, base + 66, 0), -EEXIST);
+	KUNIT_EXPECT_EQ(test, kho_mem_preserve(track, base + 68, 2), -EEXIST);
+	KUNIT_EXPECT_FALSE(test, kho_mem_is_preserved(track, base + 66, 0));
+	KUNIT_EXPECT_FALSE(test, kho_mem_is_preserved(track, base + 68, 2));
+	/* something containing it */
+	KUNIT_EXPECT_EQ(test, kho_mem_preserve(track, base + 64, 5), -EEXIST);
+	KUNIT_EXPECT_EQ(test, kho_mem_preserve(track, base, MAX_PAGE_ORDER),
+			-EEXIST);
+	KUNIT_EXPECT_FALSE(test, kho_mem_is_preserved(track, base + 64, 5));
+	/* neighbours are fine */
+	KUNIT_EXPECT_EQ(test, kho_mem_preserve(track, base + 72, 3), 1);
+	KUNIT_EXPECT_EQ(test, kho_mem_preserve(track, base + 96, 5), 1);
+
+	/* small first, then something containing it */
+	KUNIT_EXPECT_EQ(test, kho_mem_preserve(track, base + 1000, 0), 1);
+	KUNIT_EXPECT_EQ(test, kho_mem_preserve(track, base + 992, 4), -EEXIST);
+	KUNIT_EXPECT_FALSE(test, kho_mem_is_preserved(track, base + 992, 4));
+	KUNIT_EXPECT_TRUE(test, kho_mem_is_preserved(track, base + 1000, 0));
+
+	/*
+	 * A range whose second piece conflicts: the first piece is rolled
+	 * back, unless it was preserved before the call.
+	 */
+	KUNIT_EXPECT_EQ(test, kho_mem_preserve(track, base + 2050, 0), 1);
+	KUNIT_EXPECT_EQ(test, kho_mem_preserve_range(track, base + 2040, 24),
+			-EEXIST);
+	KUNIT_EXPECT_FALSE(test, kho_mem_is_preserved(track, base + 2040, 3));
+	KUNIT_EXPECT_EQ(test, kho_mem_preserve(track, base + 2040, 3), 1);
+	KUNIT_EXPECT_EQ(test, kho_mem_preserve_range(track, base + 2040, 24),
+			-EEXIST);
+	KUNIT_EXPECT_TRUE(test, kho_mem_is_preserved(track, base + 2040, 3));
+}
+
+struct kho_test_folio {
+	unsigned long pfn;
+	unsigned int order;
+};
+
+static int kho_test_folio_cmp(const void *a, const void *b)
+{
+	const struct kho_test_folio *x = a, *y = b;
+
+	if (x->pfn != y->pfn)
+		return x->pfn < y->pfn ? -1 : 1;
+	return (int)x->order - (int)y->order;
+}
+
+/* Random aligned folio, mostly small orders as in real workloads */
+static void kho_test_random_folio(struct rnd_state *rnd,
+				  struct kho_test_folio *f)
+{
+	u32 r = prandom_u32_state(rnd);
+
+	f->order = (r & 1) ? 0 : (r >> 1) % (MAX_PAGE_ORDER + 1);
+	f->pfn = KHO_TEST_BASE_PFN +
+		 ((prandom_u32_state(rnd) % KHO_TEST_SPAN_PFNS) &
+		  ~((1UL << f->order) - 1));
+}
+
+/*
+ * Preserve @nr random folios (skipping overlaps) into @track and return them
+ * sorted in a kvmalloc()ed array.
+ */
+static struct kho_test_folio *kho_test_fill(struct kunit *test,
+					    struct kho_mem_track *track,
+					    unsigned long nr, u64 seed)
+{
+	struct kho_test_folio *set;
+	struct rnd_state rnd;
+	unsigned long n = 0;
+	int ret;
+
+	set = kvmalloc_array(nr, sizeof(*set), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, set);
+	prandom_seed_state(&rnd, seed);
+	while (n < nr) {
+		kho_test_random_folio(&rnd, &set[n]);
+		ret = kho_mem_preserve(track, set[n].pfn, set[n].order);
+		if (ret < 0 && ret != -EEXIST) {
+			kvfree(set);
+			KUNIT_FAIL_AND_ABORT(test, "preserve failed: %d", ret);
+		}
+		if (ret == 1)
+			n++;
+	}
+	sort(set, nr, sizeof(*set), kho_test_folio_cmp, NULL);
+	return set;
+}
+
+/*
+ * Check the format of a memory map and that the folios it lists are exactly
+ * @set: every listed folio is in @set, every folio of @set is listed once.
+ */
+static void kho_test_check_map(struct kunit *test, struct kho_mem_chunk *first,
+			       struct kho_test_folio *set, unsigned long nr)
+{
+	unsigned long *seen, listed = 0, chunks = 0;
+	struct kho_mem_chunk *chunk;
+	unsigned int i, bit;
+
+	seen = bitmap_zalloc(nr, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, seen);
+
+	for (chunk = first; chunk; chunk = kho_test_next(chunk)) {
+		unsigned int order = chunk->hdr.order;
+
+		chunks++;
+		KUNIT_EXPECT_LE(test, order, MAX_PAGE_ORDER);
+		KUNIT_EXPECT_GT(test, chunk->hdr.num_elms, 0U);
+		KUNIT_EXPECT_LE(test, chunk->hdr.num_elms,
+				(u32)KHO_MEM_CHUNK_ENTRIES);
+		KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(chunk->hdr.next_phys));
+		for (i = 0; i < chunk->hdr.num_elms; i++) {
+			struct kho_mem_bitmap_entry *e = &chunk->entries[i];
+			unsigned long start = PHYS_PFN(e->phys_start);
+			unsigned long *bm = phys_to_virt(e->bitmap_phys);
+
+			KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(e->bitmap_phys));
+			KUNIT_EXPECT_EQ(test,
+					start % (KHO_BITMAP_BITS << order), 0UL);
+			for_each_set_bit(bit, bm, KHO_BITMAP_BITS) {
+				struct kho_test_folio key = {
+					.pfn = start + ((unsigned long)bit << order),
+					.order = order,
+				}, *hit;
+				bool dup;
+
+				listed++;
+				hit = bsearch(&key, set, nr, sizeof(*set),
+					      kho_test_folio_cmp);
+				if (!hit) {
+					KUNIT_FAIL(test, "pfn %lx order %u listed, not preserved",
+						   key.pfn, order);
+					continue;
+				}
+				dup = __test_and_set_bit(hit - set, seen);
+				KUNIT_EXPECT_FALSE(test, dup);
+			}
+		}
+	}
+	KUNIT_EXPECT_EQ(test, listed, nr);
+	KUNIT_EXPECT_EQ(test, bitmap_weight(seen, nr), nr);
+	kunit_info(test, "%lu folios in %lu chunks\n", listed, chunks);
+	bitmap_free(seen);
+}
+
+/* Random set of 100000 folios -> memory map -> exactly the same set */
+static void kho_test_serialize_random(struct kunit *test)
+{
+	struct kho_mem_track *track = kho_test_track(test);
+	struct kho_test_folio *set;
+	struct kho_mem_chunk *first;
+	long pages;
+
+	set = kho_test_fill(test, track, KHO_TEST_NR_RANDOM, 0x6b686f31);
+	pages = atomic_long_read(&track->nr_pages);
+
+	KUNIT_ASSERT_EQ(test, kho_mem_serialize(track, &first), 0);
+	KUNIT_EXPECT_NOT_NULL(test, first);
+	kho_test_check_map(test, first, set, KHO_TEST_NR_RANDOM);
+
+	kho_mem_chunks_free(track, first);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&track->nr_pages), pages);
+	kvfree(set);
+}
+
+/* An empty tracker serializes to an empty map. */
+static void kho_test_serialize_empty(struct kunit *test)
+{
+	struct kho_mem_track *track = kho_test_track(test);
+	struct kho_mem_chunk *first;
+
+	KUNIT_EXPECT_EQ(test, kho_mem_preserve(track, KHO_TEST_BASE_PFN, 0), 1);
+	KUNIT_EXPECT_EQ(test, kho_mem_unpreserve(track, KHO_TEST_BASE_PFN, 0),
+			0);
+	KUNIT_ASSERT_EQ(test, kho_mem_serialize(track, &first), 0);
+	KUNIT_EXPECT_NULL(test, first);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&track->nr_pages), 0L);
+}
+
+/* ---- finalize / abort on a private instance ---------------------------- */
+
+struct kho_test_sub {
+	struct notifier_block nb;
+	const char *name;
+	void *blob;		/* one page with a tiny FDT */
+	int fail;		/* notifier return value for FINALIZE */
+	int finalized, aborted;
+};
+
+static int kho_test_sub_notify(struct notifier_block *nb, unsigned long ev,
+			       void *data)
+{
+	struct kho_test_sub *sub = container_of(nb, struct kho_test_sub, nb);
+	struct kho_serialization *ser = data;
+	unsigned long pfn = PHYS_PFN(virt_to_phys(sub->blob));
+	int err;
+
+	if (ev == KEXEC_KHO_ABORT) {
+		sub->aborted++;
+		kho_out_unpreserve(ser->out, pfn, 1);
+		return NOTIFY_DONE;
+	}
+	sub->finalized++;
+	if (sub->fail)
+		return sub->fail;
+	err = kho_out_preserve(ser->out, pfn, 1);
+	err = err ?: kho_add_subtree(ser, sub->name, sub->blob);
+	return notifier_from_errno(err);
+}
+
+static void kho_test_out_exit(void *data)
+{
+	struct kho_out *out = data;
+
+	kho_out_abort(out);
+	kho_out_destroy(out);
+	kfree(out);
+}
+
+static struct kho_out *kho_test_out(struct kunit *test)
+{
+	struct kho_out *out = kzalloc(sizeof(*out), GFP_KERNEL);
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, out);
+	if (kho_out_init(out)) {
+		kfree(out);
+		KUNIT_FAIL_AND_ABORT(test, "kho_out_init failed");
+	}
+	ret = kunit_add_action_or_reset(test, kho_test_out_exit, out);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	return out;
+}
+
+static void kho_test_free_page(void *page)
+{
+	free_page((unsigned long)page);
+}
+
+static void kho_test_sub_init(struct kunit *test, struct kho_out *out,
+			      struct kho_test_sub *sub, const char *name,
+			      int priority)
+{
+	void *blob = (void *)get_zeroed_page(GFP_KERNEL);
+	int err;
+
+	KUNIT_ASSERT_NOT_NULL(test, blob);
+	err = kunit_add_action_or_reset(test, kho_test_free_page, blob);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	err = fdt_create(blob, PAGE_SIZE);
+	err = err ?: fdt_finish_reservemap(blob);
+	err = err ?: fdt_begin_node(blob, "");
+	err = err ?: fdt_property_string(blob, "compatible", name);
+	err = err ?: fdt_end_node(blob);
+	err = err ?: fdt_finish(blob);
+	KUNIT_ASSERT_EQ(test, err, 0);
+
+	sub->blob = blob;
+	sub->name = name;
+	sub->nb.notifier_call = kho_test_sub_notify;
+	sub->nb.priority = priority;
+	KUNIT_ASSERT_EQ(test, blocking_notifier_chain_register(&out->chain,
+							       &sub->nb), 0);
+}
+
+/* A copy of what finalize produced, minus the chunk addresses. */
+struct kho_test_snapshot {
+	void *fdt;
+	size_t fdt_size;
+	struct kho_mem_chunk *chunks;	/* next_phys zeroed */
+	unsigned int nr_chunks;
+};
+
+static void kho_test_snapshot(struct kunit *test, struct kho_out *out,
+			      struct kho_test_snapshot *snap)
+{
+	struct kho_mem_chunk *chunk;
+	const void *prop;
+	unsigned int i = 0;
+	int len;
+
+	snap->fdt_size = fdt_totalsize(out->fdt);
+	snap->fdt = kunit_kmalloc(test, snap->fdt_size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, snap->fdt);
+	memcpy(snap->fdt, out->fdt, snap->fdt_size);
+
+	/* the map pointer is the address of a fresh page: compare it apart */
+	prop = fdt_getprop(snap->fdt, 0, KHO_FDT_MEMORY_MAP_PROP_NAME, &len);
+	KUNIT_ASSERT_NOT_NULL(test, prop);
+	KUNIT_ASSERT_EQ(test, len, (int)sizeof(u64));
+	KUNIT_EXPECT_EQ(test, get_unaligned((u64 *)prop),
+			(u64)virt_to_phys(out->first_chunk));
+	memset((void *)prop, 0, sizeof(u64));
+
+	for (chunk = out->first_chunk; chunk; chunk = kho_test_next(chunk))
+		snap->nr_chunks++;
+	snap->chunks = kunit_kmalloc_array(test, snap->nr_chunks,
+					   sizeof(*chunk), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, snap->chunks);
+	for (chunk = out->first_chunk; chunk; chunk = kho_test_next(chunk)) {
+		snap->chunks[i] = *chunk;
+		snap->chunks[i++].hdr.next_phys = 0;
+	}
+}
+
+/* finalize -> abort -> finalize gives the same FDT and memory map */
+static void kho_test_refinalize(struct kunit *test)
+{
+	struct kho_out *out = kho_test_out(test);
+	struct kho_test_sub a = {}, b = {};
+	struct kho_test_snapshot s1 = {}, s2 = {};
+	struct kho_test_folio *set;
+	struct kho_mem_chunk *first;
+
+	kho_test_sub_init(test, out, &a, "alpha", 2);
+	kho_test_sub_init(test, out, &b, "beta", 1);
+	set = kho_test_fill(test, &out->track, 3000, 42);
+
+	KUNIT_ASSERT_EQ(test, kho_out_finalize(out), 0);
+	KUNIT_EXPECT_EQ(test, fdt_node_check_compatible(out->fdt, 0,
+							KHO_FDT_COMPATIBLE), 0);
+	KUNIT_EXPECT_GE(test, fdt_subnode_offset(out->fdt, 0, "alpha"), 0);
+	KUNIT_EXPECT_GE(test, fdt_subnode_offset(out->fdt, 0, "beta"), 0);
+	kho_test_snapshot(test, out, &s1);
+
+	/* frozen while finalized */
+	KUNIT_EXPECT_EQ(test, kho_out_finalize(out), -EBUSY);
+	KUNIT_EXPECT_EQ(test, kho_out_preserve(out, KHO_TEST_BASE_PFN, 1),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, kho_out_unpreserve(out, set[0].pfn,
+						 1UL << set[0].order), -EBUSY);
+
+	KUNIT_EXPECT_EQ(test, kho_out_abort(out), 0);
+	KUNIT_EXPECT_EQ(test, kho_out_abort(out), -ENOENT);
+	KUNIT_EXPECT_EQ(test, a.aborted, 1);
+	KUNIT_EXPECT_EQ(test, b.aborted, 1);
+	KUNIT_EXPECT_NULL(test, out->first_chunk);
+
+	KUNIT_ASSERT_EQ(test, kho_out_finalize(out), 0);
+	kho_test_snapshot(test, out, &s2);
+	KUNIT_EXPECT_EQ(test, s1.fdt_size, s2.fdt_size);
+	KUNIT_EXPECT_EQ(test, memcmp(s1.fdt, s2.fdt,
+				     min(s1.fdt_size, s2.fdt_size)), 0);
+	KUNIT_EXPECT_EQ(test, s1.nr_chunks, s2.nr_chunks);
+	KUNIT_EXPECT_EQ(test, memcmp(s1.chunks, s2.chunks,
+				     min(s1.nr_chunks, s2.nr_chunks) *
+				     sizeof(*s1.chunks)), 0);
+
+	/* the map holds the random set plus the root FDT and two blobs */
+	KUNIT_EXPECT_EQ(test, kho_out_abort(out), 0);
+	KUNIT_ASSERT_EQ(test, kho_mem_serialize(&out->track, &first), 0);
+	kho_test_check_map(test, first, set, 3000);
+	kho_mem_chunks_free(&out->track, first);
+	kvfree(set);
+}
+
+/* A refusing notifier aborts everything and leaves nothing behind. */
+static void kho_test_failing_notifier(struct kunit *test)
+{
+	struct kho_out *out = kho_test_out(test);
+	struct kho_test_sub a = {}, b = {}, c = {};
+	unsigned long pfn;
+	long pages;
+
+	kho_test_sub_init(test, out, &a, "first", 3);
+	kho_test_sub_init(test, out, &b, "refuses", 2);
+	kho_test_sub_init(test, out, &c, "last", 1);
+	b.fail = NOTIFY_BAD;
+	KUNIT_ASSERT_EQ(test, kho_out_preserve(out, KHO_TEST_BASE_PFN, 1), 0);
+	pages = atomic_long_read(&out->track.nr_pages);
+
+	KUNIT_EXPECT_EQ(test, kho_out_finalize(out), -EPERM);
+	KUNIT_EXPECT_FALSE(test, out->finalized);
+	KUNIT_EXPECT_NULL(test, out->first_chunk);
+	KUNIT_EXPECT_EQ(test, a.finalized, 1);
+	KUNIT_EXPECT_EQ(test, b.finalized, 1);
+	KUNIT_EXPECT_EQ(test, c.finalized, 0);
+	KUNIT_EXPECT_EQ(test, a.aborted, 1);
+	KUNIT_EXPECT_EQ(test, b.aborted, 1);
+	KUNIT_EXPECT_EQ(test, c.aborted, 1);
+	KUNIT_EXPECT_TRUE(test, list_empty(&out->ser.subtrees));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&out->track.nr_pages), pages);
+	pfn = PHYS_PFN(virt_to_phys(a.blob));
+	KUNIT_EXPECT_FALSE(test, kho_mem_is_preserved(&out->track, pfn, 0));
+	pfn = PHYS_PFN(virt_to_phys(out->fdt));
+	KUNIT_EXPECT_FALSE(test, kho_mem_is_preserved(&out->track, pfn, 0));
+	KUNIT_EXPECT_EQ(test, kho_out_abort(out), -ENOENT);
+
+	/* an errno carried by the notifier is returned as is */
+	b.fail = notifier_from_errno(-ENOMEM);
+	KUNIT_EXPECT_EQ(test, kho_out_finalize(out), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, c.aborted, 2);
+
+	/* once the notifier agrees, finalize works */
+	b.fail = 0;
+	KUNIT_EXPECT_EQ(test, kho_out_finalize(out), 0);
+	KUNIT_EXPECT_EQ(test, c.finalized, 1);
+	KUNIT_EXPECT_EQ(test, kho_out_abort(out), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&out->track.nr_pages), pages);
+}
+
+/* kho_add_subtree() argument checks */
+static int kho_test_bad_subtree_notify(struct notifier_block *nb,
+				       unsigned long ev, void *data)
+{
+	struct kho_test_sub *sub = container_of(nb, struct kho_test_sub, nb);
+	struct kho_serialization *ser = data;
+
+	if (ev != KEXEC_KHO_FINALIZE)
+		return NOTIFY_DONE;
+	sub->fail = 0;
+	if (kho_add_subtree(ser, "", sub->blob) != -EINVAL ||
+	    kho_add_subtree(ser, "a/b", sub->blob) != -EINVAL ||
+	    kho_add_subtree(ser, "bad", NULL) != -EINVAL ||
+	    kho_add_subtree(ser, "ok", sub->blob) != 0 ||
+	    kho_add_subtree(ser, "ok", sub->blob) != -EEXIST)
+		sub->fail = 1;
+	/* an invalid blob: header overwritten */
+	memset(sub->blob, 0xff, 8);
+	if (kho_add_subtree(ser, "bad", sub->blob) != -EINVAL)
+		sub->fail = 1;
+	return NOTIFY_DONE;
+}
+
+static void kho_test_add_subtree_args(struct kunit *test)
+{
+	struct kho_out *out = kho_test_out(test);
+	struct kho_test_sub a = {};
+
+	kho_test_sub_init(test, out, &a, "args", 0);
+	a.nb.notifier_call = kho_test_bad_subtree_notify;
+	KUNIT_ASSERT_EQ(test, kho_out_finalize(out), 0);
+	KUNIT_EXPECT_EQ(test, a.fail, 0);
+	KUNIT_EXPECT_GE(test, fdt_subnode_offset(out->fdt, 0, "ok"), 0);
+	KUNIT_EXPECT_LT(test, fdt_subnode_offset(out->fdt, 0, "bad"), 0);
+	KUNIT_EXPECT_EQ(test, kho_out_abort(out), 0);
+}
+
+/* ---- concurrency ------------------------------------------------------- */
+
+#define KHO_TEST_RACE_THREADS	3
+#define KHO_TEST_RACE_LOOPS	30000
+
+struct kho_test_race {
+	struct kho_mem_track *track;
+	atomic_t holders;	/* threads that hold a successful preserve */
+	atomic_t violations;	/* times two overlapping preserves coexisted */
+	atomic_t errors;	/* unexpected return values */
+	atomic_t wins[KHO_TEST_RACE_THREADS];
+	struct completion start;
+	struct completion done[KHO_TEST_RACE_THREADS];
+	atomic_t next_id;
+};
+
+/* Thread i preserves a folio of order 2 * i inside the same 16 pages. */
+static int kho_test_race_fn(void *data)
+{
+	struct kho_test_race *race = data;
+	int id = atomic_inc_return(&race->next_id) - 1;
+	unsigned int order = 2 * id;
+	unsigned long pfn = KHO_TEST_BASE_PFN + (4UL & ~((1UL << order) - 1));
+	int i, ret;
+
+	wait_for_completion(&race->start);
+	for (i = 0; i < KHO_TEST_RACE_LOOPS; i++) {
+		ret = kho_mem_preserve(race->track, pfn, order);
+		if (ret == -EEXIST)
+			continue;
+		if (ret != 1) {
+			atomic_inc(&race->errors);
+			continue;
+		}
+		if (atomic_inc_return(&race->holders) > 1)
+			atomic_inc(&race->violations);
+		atomic_dec(&race->holders);
+		atomic_inc(&race->wins[id]);
+		if (kho_mem_unpreserve(race->track, pfn, order))
+			atomic_inc(&race->errors);
+	}
+	complete(&race->done[id]);
+	return 0;
+}
+
+/* Overlapping preserves at different orders never both succeed. */
+static void kho_test_race_cross_order(struct kunit *test)
+{
+	struct kho_test_race *race;
+	struct task_struct *task;
+	int i;
+
+	race = kunit_kzalloc(test, sizeof(*race), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, race);
+	race->track = kho_test_track(test);
+	init_completion(&race->start);
+	for (i = 0; i < KHO_TEST_RACE_THREADS; i++)
+		init_completion(&race->done[i]);
+	for (i = 0; i < KHO_TEST_RACE_THREADS; i++) {
+		task = kthread_run(kho_test_race_fn, race, "kho_race/%d", i);
+		if (IS_ERR(task)) {
+			/* let the missing thread's slot complete */
+			atomic_inc(&race->next_id);
+			complete(&race->done[i]);
+			KUNIT_FAIL(test, "kthread_run failed");
+		}
+	}
+	complete_all(&race->start);
+	for (i = 0; i < KHO_TEST_RACE_THREADS; i++)
+		wait_for_completion(&race->done[i]);
+
+	KUNIT_EXPECT_EQ(test, atomic_read(&race->violations), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&race->errors), 0);
+	kunit_info(test, "wins: order 0: %d, order 2: %d, order 4: %d\n",
+		   atomic_read(&race->wins[0]), atomic_read(&race->wins[1]),
+		   atomic_read(&race->wins[2]));
+}
+
+/* ---- vmalloc ------------------------------------------------------------ */
+
+static void kho_test_vfree(void *area)
+{
+	vfree(area);
+}
+
+/* A vmalloc area is listed page by page in preserved chunks. */
+static void kho_test_vmalloc(struct kunit *test)
+{
+	const unsigned int nr = 2 * KHO_VMALLOC_CHUNK_ENTRIES + 80;
+	struct kho_out *out = kho_test_out(test);
+	struct kho_vmalloc pres = {}, bad = {};
+	struct kho_vmalloc_chunk *chunk;
+	unsigned int i = 0, chunks = 0, n;
+	unsigned long pfn;
+	phys_addr_t phys;
+	void *area;
+
+	area = vmalloc(nr * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, area);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, kho_test_vfree,
+							   area));
+
+	KUNIT_EXPECT_EQ(test, kho_out_preserve_vmalloc(out, area + PAGE_SIZE,
+						       &bad), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_out_preserve_vmalloc(out, out->fdt, &bad),
+			-EINVAL);
+	KUNIT_ASSERT_EQ(test, kho_out_preserve_vmalloc(out, area, &pres), 0);
+	KUNIT_EXPECT_EQ(test, pres.nr_folios, nr);
+	KUNIT_EXPECT_EQ(test, pres.order, 0);
+	KUNIT_EXPECT_EQ(test, pres.reserved, 0);
+
+	for (chunk = phys_to_virt(pres.first); chunk;
+	     chunk = chunk->hdr.next_phys ?
+		     phys_to_virt(chunk->hdr.next_phys) : NULL) {
+		chunks++;
+		pfn = PHYS_PFN(virt_to_phys(chunk));
+		KUNIT_EXPECT_TRUE(test, kho_mem_is_preserved(&out->track, pfn,
+							     0));
+		KUNIT_EXPECT_LE(test, chunk->hdr.num_elms,
+				(u32)KHO_VMALLOC_CHUNK_ENTRIES);
+		for (n = 0; n < chunk->hdr.num_elms && i < nr; n++, i++) {
+			phys = page_to_phys(vmalloc_to_page(area + i * PAGE_SIZE));
+			KUNIT_EXPECT_EQ(test, chunk->phys[n], (u64)phys);
+			KUNIT_EXPECT_TRUE(test,
+					  kho_mem_is_preserved(&out->track,
+							       PHYS_PFN(phys),
+							       0));
+		}
+	}
+	KUNIT_EXPECT_EQ(test, i, nr);
+	KUNIT_EXPECT_EQ(test, chunks, 3U);
+
+	/* frozen while finalized */
+	KUNIT_ASSERT_EQ(test, kho_out_finalize(out), 0);
+	KUNIT_EXPECT_EQ(test, kho_out_unpreserve_vmalloc(out, &pres), -EBUSY);
+	KUNIT_EXPECT_EQ(test, kho_out_preserve_vmalloc(out, area, &bad),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, kho_out_abort(out), 0);
+
+	KUNIT_EXPECT_EQ(test, kho_out_unpreserve_vmalloc(out, &pres), 0);
+	KUNIT_EXPECT_EQ(test, pres.first, 0ULL);
+	KUNIT_EXPECT_EQ(test, kho_out_unpreserve_vmalloc(out, &pres), -EINVAL);
+	phys = page_to_phys(vmalloc_to_page(area));
+	KUNIT_EXPECT_FALSE(test, kho_mem_is_preserved(&out->track,
+						      PHYS_PFN(phys), 0));
+	kho_mem_prune(&out->track);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&out->track.nr_pages), 0L);
+}
+
+static struct kunit_case kho_test_cases[] = {
+	KUNIT_CASE(kho_test_every_order),
+	KUNIT_CASE(kho_test_range_decompose),
+	KUNIT_CASE(kho_test_phys_range_check),
+	KUNIT_CASE(kho_test_cross_order),
+	KUNIT_CASE(kho_test_serialize_empty),
+	KUNIT_CASE(kho_test_serialize_random),
+	KUNIT_CASE(kho_test_refinalize),
+	KUNIT_CASE(kho_test_failing_notifier),
+	KUNIT_CASE(kho_test_add_subtree_args),
+	KUNIT_CASE(kho_test_race_cross_order),
+	KUNIT_CASE(kho_test_vmalloc),
+	{}
+};
+
+static struct kunit_suite kho_test_suite = {
+	.name = "kexec_handover",
+	.test_cases = kho_test_cases,
+};
+
+kunit_test_suite(kho_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for Kexec HandOver");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Test module for Kexec HandOver (KHO).
+ *
+ * On load it allocates folios of random orders, up to max_mem bytes in
+ * total, fills them with random bytes and preserves them.  When the handover
+ * is finalized it preserves a small FDT describing them and adds it to the
+ * KHO tree as subtree "kho_test", so that the next kernel can check that the
+ * memory came through intact.
+ *
+ * Subtree format, compatible "kho-test-v1" (all integers native endian):
+ *
+ * - ``compatible`` (string): "kho-test-v1"
+ * - ``nr-folios`` (u32): number of folios N
+ * - ``folios`` (u64[N]): physical address of folio i, ORed with its order
+ *   (the address is page aligned, so the order fits in the low bits)
+ * - ``checksums`` (u64[N]): xxh64 (seed 0) of the content of folio i
+ *
+ * With bench=1 the module instead measures the cost of the tracker on a
+ * private instance with synthetic page frame numbers (and, if KHO is
+ * enabled, of the public API on real folios), prints one "kho-bench:" line
+ * per figure and loads without preserving anything.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/kexec_handover.h>
+#include <linux/libfdt.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/notifier.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <linux/xxhash.h>
+
+#include "../kernel/kexec_handover_internal.h"
+
+#define KHO_TEST_COMPAT		"kho-test-v1"
+#define KHO_TEST_NODE		"kho_test"
+/* Largest folio order the test allocates */
+#define KHO_TEST_MAX_ORDER	min(MAX_PAGE_ORDER, 10)
+
+static unsigned long max_mem = SZ_64M;
+
+static int max_mem_set(const char *val, const struct kernel_param *kp)
+{
+	char *end;
+	unsigned long long size = memparse(val, &end);
+
+	if (end == val || (*end && *end != '\n') || !size)
+		return -EINVAL;
+	*(unsigned long *)kp->arg = size;
+	return 0;
+}
+
+static const struct kernel_param_ops max_mem_ops = {
+	.set = max_mem_set,
+	.get = param_get_ulong,
+};
+module_param_cb(max_mem, &max_mem_ops, &max_mem, 0444);
+MODULE_PARM_DESC(max_mem, "bytes of random folios to preserve (K/M/G suffix allowed, default 64M)");
+
+static bool bench;
+module_param(bench, bool, 0444);
+MODULE_PARM_DESC(bench, "measure the tracker instead of preserving memory");
+
+static bool fail_finalize;
+module_param(fail_finalize, bool, 0644);
+MODULE_PARM_DESC(fail_finalize, "refuse KEXEC_KHO_FINALIZE, to test the abort path");
+
+struct kho_test_state {
+	unsigned int nr_folios;
+	struct folio **folios;
+	struct folio *fdt;
+	bool fdt_preserved;
+	struct notifier_block nb;
+};
+
+static struct kho_test_state kho_test;
+
+/* ---- handover data ---------------------------------------------------- */
+
+static int kho_test_notifier(struct notifier_block *nb, unsigned long event,
+			     void *data)
+{
+	struct kho_test_state *state = container_of(nb, struct kho_test_state,
+						    nb);
+	struct kho_serialization *ser = data;
+	int err;
+
+	switch (event) {
+	case KEXEC_KHO_FINALIZE:
+		if (fail_finalize) {
+			pr_info("refusing finalize as asked by fail_finalize=1\n");
+			return NOTIFY_BAD;
+		}
+		/* No unload while finalized: the folios are handed over. */
+		if (!try_module_get(THIS_MODULE))
+			return notifier_from_errno(-ENODEV);
+		err = kho_preserve_folio(state->fdt);
+		if (!err)
+			err = kho_add_subtree(ser, KHO_TEST_NODE,
+					      folio_address(state->fdt));
+		if (err) {
+			kho_unpreserve_folio(state->fdt);
+			module_put(THIS_MODULE);
+			return notifier_from_errno(err);
+		}
+		state->fdt_preserved = true;
+		return NOTIFY_DONE;
+	case KEXEC_KHO_ABORT:
+		if (state->fdt_preserved) {
+			kho_unpreserve_folio(state->fdt);
+			state->fdt_preserved = false;
+			module_put(THIS_MODULE);
+		}
+		return NOTIFY_DONE;
+	}
+	return NOTIFY_DONE;
+}
+
+/* Allocate a folio of at most @order, falling back to smaller ones. */
+static struct folio *kho_test_alloc_folio(unsigned int order)
+{
+	struct folio *folio;
+
+	for (;;) {
+		folio = folio_alloc(GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY,
+				    order);
+		if (folio || !order)
+			return folio;
+		order--;
+	}
+}
+
+static int kho_test_fill(struct kho_test_state *state, unsigned long *bytes)
+{
+	unsigned long total = 0, max_folios = max(max_mem >> PAGE_SHIFT, 1UL);
+	struct folio *folio;
+	unsigned int order;
+
+	state->folios = kvcalloc(max_folios, sizeof(*state->folios),
+				 GFP_KERNEL);
+	if (!state->folios)
+		return -ENOMEM;
+
+	while (total < max_mem) {
+		order = get_random_u32_below(KHO_TEST_MAX_ORDER + 1);
+		while (order && total + (PAGE_SIZE << order) > max_mem)
+			order--;
+		folio = kho_test_alloc_folio(order);
+		if (!folio) {
+			pr_err("out of memory after %lu bytes; retry with a smaller max_mem\n",
+			       total);
+			return -ENOMEM;
+		}
+		state->folios[state->nr_folios++] = folio;
+		get_random_bytes(folio_address(folio), folio_size(folio));
+		total += folio_size(folio);
+	}
+	*bytes = total;
+	return 0;
+}
+
+static int kho_test_preserve(struct kho_test_state *state)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < state->nr_folios; i++) {
+		err = kho_preserve_folio(state->folios[i]);
+		if (err) {
+			pr_err("kho_preserve_folio failed on folio %u (%d)\n",
+			       i, err);
+			while (i--)
+				kho_unpreserve_folio(state->folios[i]);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* Write the "kho-test-v1" FDT described at the top of this file. */
+static int kho_test_build_fdt(struct kho_test_state *state)
+{
+	unsigned int i, n = state->nr_folios;
+	size_t size = 1024 + 2 * sizeof(u64) * n;
+	u64 *folios, *sums;
+	void *fdt;
+	int err;
+
+	folios = kvmalloc_array(n, sizeof(u64), GFP_KERNEL);
+	sums = kvmalloc_array(n, sizeof(u64), GFP_KERNEL);
+	state->fdt = folio_alloc(GFP_KERNEL | __GFP_ZERO, get_order(size));
+	if (!folios || !sums || !state->fdt) {
+		err = -ENOMEM;
+		goto out;
+	}
+
+	for (i = 0; i < n; i++) {
+		struct folio *folio = state->folios[i];
+
+		folios[i] = PFN_PHYS(folio_pfn(folio)) | folio_order(folio);
+		sums[i] = xxh64(folio_address(folio), folio_size(folio), 0);
+	}
+
+	fdt = folio_address(state->fdt);
+	size = folio_size(state->fdt);
+	err = fdt_create(fdt, size);
+	err = err ?: fdt_finish_reservemap(fdt);
+	err = err ?: fdt_begin_node(fdt, "");
+	err = err ?: fdt_property_string(fdt, "compatible", KHO_TEST_COMPAT);
+	err = err ?: fdt_property(fdt, "nr-folios", &n, sizeof(n));
+	err = err ?: fdt_property(fdt, "folios", folios, n * sizeof(u64));
+	err = err ?: fdt_property(fdt, "checksums", sums, n * sizeof(u64));
+	err = err ?: fdt_end_node(fdt);
+	err = err ?: fdt_finish(fdt);
+	if (err) {
+		pr_err("cannot build the FDT (libfdt error %d)\n", err);
+		err = -ENOSPC;
+	}
+out:
+	kvfree(folios);
+	kvfree(sums);
+	return err;
+}
+
+static void kho_test_free(struct kho_test_state *state)
+{
+	unsigned int i;
+
+	for (i = 0; i < state->nr_folios; i++)
+		folio_put(state->folios[i]);
+	kvfree(state->folios);
+	if (state->fdt)
+		folio_put(state->fdt);
+	memset(state, 0, sizeof(*state));
+}
+
+static int kho_test_run(struct kho_test_state *state)
+{
+	unsigned long bytes = 0;
+	int err;
+
+	err = kho_test_fill(state, &bytes);
+	err = err ?: kho_test_build_fdt(state);
+	if (err)
+		goto err_free;
+	err = kho_test_preserve(state);
+	if (err)
+		goto err_free;
+
+	state->nb.notifier_call = kho_test_notifier;
+	err = register_kho_notifier(&state->nb);
+	if (err) {
+		pr_err("cannot register the KHO notifier (%d)\n", err);
+		goto err_unpreserve;
+	}
+	pr_info("preserved %u folios, %lu bytes\n", state->nr_folios, bytes);
+	return 0;
+
+err_unpreserve:
+	for (unsigned int i = 0; i < state->nr_folios; i++)
+		kho_unpreserve_folio(state->folios[i]);
+err_free:
+	kho_test_free(state);
+	return err;
+}
+
+/* ---- benchmark ---------------------------------------------------------- */
+
+/* Synthetic pfns start at 4 GiB so they look like real high memory. */
+#define KHO_BENCH_BASE_PFN	(SZ_4G >> PAGE_SHIFT)
+
+static void kho_bench_preserve(unsigned int order, unsigned long n)
+{
+	struct kho_mem_track track;
+	unsigned long i, pfn;
+	u64 t0, t1, t2;
+	int err = 0;
+
+	kho_mem_track_init(&track);
+	t0 = ktime_get_ns();
+	for (i = 0; i < n && !err; i++) {
+		pfn = KHO_BENCH_BASE_PFN + (i << order);
+		err = kho_mem_preserve(&track, pfn, order) < 0;
+	}
+	t1 = ktime_get_ns();
+	for (i = 0; i < n && !err; i++) {
+		pfn = KHO_BENCH_BASE_PFN + (i << order);
+		err = kho_mem_unpreserve(&track, pfn, order);
+	}
+	t2 = ktime_get_ns();
+	kho_mem_track_destroy(&track);
+	if (err) {
+		pr_err("benchmark preserve order=%u failed\n", order);
+		return;
+	}
+	pr_info("kho-bench: preserve order=%u n=%lu ns_per_folio=%llu\n",
+		order, n, div64_u64(t1 - t0, n));
+	pr_info("kho-bench: unpreserve order=%u n=%lu ns_per_folio=%llu\n",
+		order, n, div64_u64(t2 - t1, n));
+}
+
+/* pfn of the i-th page of a layout */
+static unsigned long kho_bench_pfn(const char *layout, unsigned long i)
+{
+	switch (layout[0]) {
+	case 'd':	/* dense: consecutive pages */
+		return KHO_BENCH_BASE_PFN + i;
+	case 's':	/* sparse: one page per 2 MiB */
+		return KHO_BENCH_BASE_PFN + i * (SZ_2M >> PAGE_SHIFT);
+	default:	/* random: anywhere in 64 GiB */
+		return KHO_BENCH_BASE_PFN +
+		       get_random_u32_below(SZ_64G >> PAGE_SHIFT);
+	}
+}
+
+static void kho_bench_layout(const char *layout, unsigned long n)
+{
+	struct kho_mem_chunk *first, *chunk;
+	unsigned long i, pages = 0, bytes, chunks = 0, milli;
+	struct kho_mem_track track;
+	u64 t0, t1;
+	int ret;
+
+	kho_mem_track_init(&track);
+	for (i = 0; i < n; i++) {
+		ret = kho_mem_preserve(&track, kho_bench_pfn(layout, i), 0);
+		if (ret < 0)
+			goto out;
+		pages += ret;	/* random layouts may repeat a page */
+	}
+	t0 = ktime_get_ns();
+	ret = kho_mem_serialize(&track, &first);
+	t1 = ktime_get_ns();
+	if (ret)
+		goto out;
+	for (chunk = first; chunk; chunk = chunk->hdr.next_phys ?
+	     phys_to_virt(chunk->hdr.next_phys) : NULL)
+		chunks++;
+
+	bytes = atomic_long_read(&track.nr_pages) * PAGE_SIZE;
+	milli = div64_ul(bytes * 8 * 1000, pages);
+	pr_info("kho-bench: tracker layout=%s pages=%lu bytes=%lu bits_per_page=%lu.%03lu limit_bits_per_page=1\n",
+		layout, pages, bytes, milli / 1000, milli % 1000);
+	pr_info("kho-bench: serialize layout=%s pages=%lu chunks=%lu ns=%llu\n",
+		layout, pages, chunks, t1 - t0);
+	kho_mem_chunks_free(&track, first);
+out:
+	if (ret < 0)
+		pr_err("benchmark layout=%s failed (%d)\n", layout, ret);
+	kho_mem_track_destroy(&track);
+}
+
+/* Preserve and unpreserve @n real folios of @order through the public API. */
+static void kho_bench_api(unsigned int order, unsigned int n)
+{
+	struct folio **folios;
+	unsigned int i, got;
+	u64 t0, t1, t2;
+	int err = 0;
+
+	folios = kvcalloc(n, sizeof(*folios), GFP_KERNEL);
+	if (!folios)
+		return;
+	for (got = 0; got < n; got++) {
+		folios[got] = folio_alloc(GFP_KERNEL | __GFP_NOWARN, order);
+		if (!folios[got])
+			break;
+	}
+	if (!got)
+		goto out;
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < got && !err; i++)
+		err = kho_preserve_folio(folios[i]);
+	t1 = ktime_get_ns();
+	for (i = 0; i < got; i++)
+		kho_unpreserve_folio(folios[i]);
+	t2 = ktime_get_ns();
+	if (err) {
+		pr_err("benchmark api order=%u failed (%d)\n", order, err);
+		goto out;
+	}
+	pr_info("kho-bench: api-preserve order=%u n=%u ns_per_folio=%llu\n",
+		order, got, div64_u64(t1 - t0, got));
+	pr_info("kho-bench: api-unpreserve order=%u n=%u ns_per_folio=%llu\n",
+		order, got, div64_u64(t2 - t1, got));
+out:
+	for (i = 0; i < got; i++)
+		folio_put(folios[i]);
+	kvfree(folios);
+}
+
+static void kho_test_bench(void)
+{
+	kho_bench_preserve(0, SZ_1G >> PAGE_SHIFT);
+	kho_bench_preserve(9, SZ_8G >> (PAGE_SHIFT + 9));
+	kho_bench_layout("dense", SZ_1G >> PAGE_SHIFT);
+	kho_bench_layout("sparse", SZ_128M >> PAGE_SHIFT);
+	kho_bench_layout("random", SZ_128M >> PAGE_SHIFT);
+	if (kho_is_enabled()) {
+		/* 32 MiB of real memory each */
+		kho_bench_api(0, SZ_32M >> PAGE_SHIFT);
+		kho_bench_api(9, SZ_32M >> (PAGE_SHIFT + 9));
+	}
+}
+
+/* ---- module ------------------------------------------------------------- */
+
+static int __init kho_test_init(void)
+{
+	if (bench) {
+		kho_test_bench();
+		return 0;
+	}
+	if (!kho_is_enabled()) {
+		pr_err("Kexec HandOver is disabled; boot with kho=on to run this test\n");
+		return -EOPNOTSUPP;
+	}
+	return kho_test_run(&kho_test);
+}
+module_init(kho_test_init);
+
+static void __exit kho_test_exit(void)
+{
+	unsigned int i;
+
+	if (!kho_test.nb.notifier_call)
+		return;
+	unregister_kho_notifier(&kho_test.nb);
+	for (i = 0; i < kho_test.nr_folios; i++)
+		kho_unpreserve_folio(kho_test.folios[i]);
+	kho_test_free(&kho_test);
+}
+module_exit(kho_test_exit);
+
+MODULE_DESCRIPTION("Kexec HandOver test: preserve random folios across kexec");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(KHO_TESTS);
