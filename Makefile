@@ -10,7 +10,7 @@ SHELL := /bin/bash
 S := scripts
 
 .PHONY: all setup base build initramfs demo check refresh reset-src \
-	series series-check chain clean distclean
+	series series-check chain bench-core clean distclean
 
 all: build
 
@@ -48,6 +48,10 @@ series:
 
 series-check:
 	@$(S)/series-check.sh
+
+# RUNS=N: tracker and preserve API benchmark, median of N boots
+bench-core: initramfs
+	@$(S)/bench-core.sh
 
 clean:
 	rm -rf build/obj build/initramfs* build/logs build/results build/series*

@@ -322,7 +322,7 @@ static unsigned long kho_bench_pfn(const char *layout, unsigned long i)
 static void kho_bench_layout(const char *layout, unsigned long n)
 {
 	struct kho_mem_chunk *first, *chunk;
-	unsigned long i, pages = 0, bytes, chunks = 0, milli;
+	unsigned long i, pages = 0, bytes, map_bytes, chunks = 0, milli;
 	struct kho_mem_track track;
 	u64 t0, t1;
 	int ret;
@@ -334,6 +334,8 @@ static void kho_bench_layout(const char *layout, unsigned long n)
 			goto out;
 		pages += ret;	/* random layouts may repeat a page */
 	}
+	/* The tracker proper: its bitmaps (xarray nodes are not counted) */
+	bytes = atomic_long_read(&track.nr_pages) * PAGE_SIZE;
 	t0 = ktime_get_ns();
 	ret = kho_mem_serialize(&track, &first);
 	t1 = ktime_get_ns();
@@ -343,12 +345,12 @@ static void kho_bench_layout(const char *layout, unsigned long n)
 	     phys_to_virt(chunk->hdr.next_phys) : NULL)
 		chunks++;
 
-	bytes = atomic_long_read(&track.nr_pages) * PAGE_SIZE;
+	map_bytes = atomic_long_read(&track.nr_pages) * PAGE_SIZE - bytes;
 	milli = div64_ul(bytes * 8 * 1000, pages);
 	pr_info("kho-bench: tracker layout=%s pages=%lu bytes=%lu bits_per_page=%lu.%03lu limit_bits_per_page=1\n",
 		layout, pages, bytes, milli / 1000, milli % 1000);
-	pr_info("kho-bench: serialize layout=%s pages=%lu chunks=%lu ns=%llu\n",
-		layout, pages, chunks, t1 - t0);
+	pr_info("kho-bench: serialize layout=%s pages=%lu chunks=%lu map_bytes=%lu ns=%llu\n",
+		layout, pages, chunks, map_bytes, t1 - t0);
 	kho_mem_chunks_free(&track, first);
 out:
 	if (ret < 0)

@@ -18,7 +18,7 @@ if [ ! -f "$KHO_OBJ/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
 	info "configuring: tinyconfig + configs/kho.config"
 	kmake tinyconfig >/dev/null
 	cat "$frag" >>"$KHO_OBJ/.config"
-	kmake olddefconfig >/dev/null
+	kmake olddefconfig 2>&1 | grep -v "override: reassigning" >&2 || true
 	bad=0
 	while IFS= read -r line; do
 		case "$line" in

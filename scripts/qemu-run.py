@@ -37,6 +37,7 @@ BAD = [
 def qemu_cmd(args, initrd):
     cmdline = " ".join(["console=ttyS0", "panic=-1", "hop=0",
                         "hops=%d" % args.hops, "scenario=%s" % args.scenario]
+                       + ([] if args.kunit else ["kunit.enable=0"])
                        + ([args.append] if args.append else []))
     cmd = ["qemu-system-x86_64", "-accel", "tcg,thread=multi",
            "-machine", "pc", "-cpu", "max", "-smp", str(args.smp),

@@ -45,7 +45,7 @@ off=$(python3 "$KHO_TOP/scripts/qemu-run.py" --name kho-off --hops 0 \
 	--scenario kho-off)
 [ $? -eq 0 ] || rc=1
 echo "$off" | grep -E '^(not )?ok' |
-	awk -v n=$n '{ if ($1 == "not") $3 += n; else $2 += n; sub(/ /, " "); print }'
+	awk -v n=$n '{ i = ($1 == "not") ? 3 : 2; $i += n; $(i + 1) = "kho_off." $(i + 1); print }'
 n=$((n + $(echo "$off" | grep -cE '^(not )?ok [0-9]+')))
 echo "1..$n"
 exit $rc
