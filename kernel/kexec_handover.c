@@ -776,8 +776,8 @@ static void kho_debugfs_fdt_add(struct kho_out *out)
  *
  * Context: Process context; takes &kho_out.lock and sleeps.
  * Return: 0 on success, -EBUSY if already finalized, the notifier's error
- * (-EPERM for a bare NOTIFY_BAD) if one refused, -ENOSPC if the root FDT is
- * full, -ENOMEM.
+ * (-EPERM for a bare NOTIFY_BAD) if one refused, -EEXIST if the root FDT's
+ * own page cannot be preserved, -ENOMEM.
  */
 int kho_out_finalize(struct kho_out *out)
 {
@@ -796,8 +796,11 @@ int kho_out_finalize(struct kho_out *out)
 		goto out_unlock;
 	ret = kho_mem_preserve_range(&out->track,
 				     PHYS_PFN(virt_to_phys(out->fdt)), 1);
-	if (ret < 0)
+	if (ret < 0) {
+		pr_err("cannot preserve the root FDT page (%pe); is it inside a range preserved as a larger block?\n",
+		       ERR_PTR(ret));
 		goto out_unlock;
+	}
 
 	ret = kho_call_finalize(out);
 	if (ret)
@@ -1108,6 +1111,8 @@ int kho_out_preserve_vmalloc(struct kho_out *out, void *ptr,
 	    !vm->nr_pages)
 		return -EINVAL;
 	order = kho_vm_order(vm);
+	if ((vm->nr_pages >> order) > U32_MAX)
+		return -E2BIG;
 
 	percpu_down_read(&out->rwsem);
 	if (!out->finalized)
@@ -1165,7 +1170,8 @@ int kho_out_unpreserve_vmalloc(struct kho_out *out,
  *
  * Context: Process context; may sleep.
  * Return: 0 on success; -EOPNOTSUPP if KHO is disabled, -EINVAL if @ptr is
- * not the start of a vmalloc() area, -EBUSY after finalize, -EEXIST if a
+ * not the start of a vmalloc() area, -E2BIG if it has more folios than
+ * &kho_vmalloc.nr_folios can count, -EBUSY after finalize, -EEXIST if a
  * page is already preserved with another order, -ENOMEM.  On failure
  * nothing stays preserved.
  */

@@ -17,6 +17,7 @@
 #include <linux/mm.h>
 #include <linux/prandom.h>
 #include <linux/bsearch.h>
+#include <linux/delay.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
@@ -694,6 +695,101 @@ static void kho_test_race_cross_order(struct kunit *test)
 		   atomic_read(&race->wins[2]));
 }
 
+/* Preservers keep running while the instance is finalized and aborted. */
+struct kho_test_churn {
+	struct kho_out *out;
+	atomic_t busy;		/* -EBUSY seen while finalized */
+	atomic_t errors;
+};
+
+static int kho_test_churn_fn(void *data)
+{
+	struct kho_test_churn *churn = data;
+	struct rnd_state rnd;
+	unsigned long pfn;
+	int ret;
+
+	prandom_seed_state(&rnd, current->pid);
+	while (!kthread_should_stop()) {
+		pfn = KHO_TEST_BASE_PFN + prandom_u32_state(&rnd) % SZ_1M;
+		if (prandom_u32_state(&rnd) & 1)
+			ret = kho_out_preserve(churn->out, pfn, 1);
+		else
+			ret = kho_out_unpreserve(churn->out, pfn, 1);
+		if (ret == -EBUSY)
+			atomic_inc(&churn->busy);
+		else if (ret && ret != -ENOENT)
+			atomic_inc(&churn->errors);
+		cond_resched();
+	}
+	return 0;
+}
+
+/* Number of folios listed by a memory map */
+static unsigned long kho_test_map_weight(struct kho_mem_chunk *first)
+{
+	struct kho_mem_chunk *chunk;
+	unsigned long weight = 0;
+	unsigned int i;
+
+	for (chunk = first; chunk; chunk = kho_test_next(chunk))
+		for (i = 0; i < chunk->hdr.num_elms; i++)
+			weight += bitmap_weight(phys_to_virt(chunk->entries[i].bitmap_phys),
+						KHO_BITMAP_BITS);
+	return weight;
+}
+
+/* Number of folios in a tracker */
+static unsigned long kho_test_track_weight(struct kho_mem_track *track)
+{
+	unsigned long weight = 0, index, *bitmap;
+	unsigned int order;
+
+	for (order = 0; order < NR_PAGE_ORDERS; order++)
+		xa_for_each(&track->orders[order], index, bitmap)
+			weight += bitmap_weight(bitmap, KHO_BITMAP_BITS);
+	return weight;
+}
+
+static void kho_test_finalize_churn(struct kunit *test)
+{
+	struct kho_test_churn *churn;
+	struct task_struct *task[2];
+	unsigned long listed, tracked;
+	int i, round;
+
+	churn = kunit_kzalloc(test, sizeof(*churn), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, churn);
+	churn->out = kho_test_out(test);
+	for (i = 0; i < 2; i++) {
+		task[i] = kthread_run(kho_test_churn_fn, churn, "kho_churn/%d",
+				      i);
+		if (IS_ERR(task[i])) {
+			if (i)
+				kthread_stop(task[0]);
+			KUNIT_FAIL_AND_ABORT(test, "kthread_run failed");
+		}
+	}
+
+	for (round = 0; round < 20; round++) {
+		KUNIT_EXPECT_EQ(test, kho_out_finalize(churn->out), 0);
+		/* frozen: the map must match the tracker exactly */
+		listed = kho_test_map_weight(churn->out->first_chunk);
+		tracked = kho_test_track_weight(&churn->out->track);
+		KUNIT_EXPECT_EQ(test, listed, tracked);
+		usleep_range(1000, 2000);
+		KUNIT_EXPECT_EQ(test, kho_test_track_weight(&churn->out->track),
+				tracked);
+		KUNIT_EXPECT_EQ(test, kho_out_abort(churn->out), 0);
+		usleep_range(1000, 2000);
+	}
+	kthread_stop(task[0]);
+	kthread_stop(task[1]);
+	KUNIT_EXPECT_EQ(test, atomic_read(&churn->errors), 0);
+	kunit_info(test, "%d preserve/unpreserve calls refused while finalized\n",
+		   atomic_read(&churn->busy));
+}
+
 /* ---- vmalloc ------------------------------------------------------------ */
 
 static void kho_test_vfree(void *area)
@@ -776,6 +872,7 @@ static struct kunit_case kho_test_cases[] = {
 	KUNIT_CASE(kho_test_failing_notifier),
 	KUNIT_CASE(kho_test_add_subtree_args),
 	KUNIT_CASE(kho_test_race_cross_order),
+	KUNIT_CASE(kho_test_finalize_churn),
 	KUNIT_CASE(kho_test_vmalloc),
 	{}
 };
