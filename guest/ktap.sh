@@ -31,6 +31,10 @@ ktap_check() {
 	if "$@"; then ktap_ok "$name"; else ktap_fail "$name"; fi
 }
 
+# Predicates for ktap_check
+kho_not() { ! "$@"; }
+dmesg_has() { dmesg | grep -q "$1"; }
+
 ktap_end() {
 	echo "1..$KTAP_N"
 	echo "# kho-totals: pass:$((KTAP_N - KTAP_FAILED)) fail:$KTAP_FAILED"

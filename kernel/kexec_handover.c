@@ -15,6 +15,7 @@
 #include <linux/gfp.h>
 #include <linux/init.h>
 #include <linux/io.h>
+#include <linux/kexec.h>
 #include <linux/kexec_handover.h>
 #include <linux/kstrtox.h>
 #include <linux/libfdt.h>
@@ -27,6 +28,7 @@
 #include <linux/vmalloc.h>
 
 #include "kexec_handover_internal.h"
+#include "kexec_internal.h"
 
 /**
  * DOC: Locking
@@ -62,6 +64,7 @@
  */
 
 static bool kho_enable __ro_after_init;
+static bool kho_failed __initdata;	/* kho=on, but setup failed */
 
 static int __init kho_parse_enable(char *p)
 {
@@ -85,6 +88,13 @@ bool kho_is_enabled(void)
 	return kho_enable;
 }
 EXPORT_SYMBOL_GPL(kho_is_enabled);
+
+/* Turn KHO off for this boot; only before kho_init() runs */
+void __init kho_disable(void)
+{
+	kho_enable = false;
+	kho_failed = true;
+}
 
 /* ---- memory tracker --------------------------------------------------- */
 
@@ -1366,13 +1376,72 @@ static int kho_finalize_get(void *data, u64 *val)
 	return 0;
 }
 
+/*
+ * An abort frees the memory map the loaded kexec image points the next
+ * kernel at: refuse it while such an image is loaded.
+ */
+static int kho_abort_checked(struct kho_out *out)
+{
+	int ret;
+
+	if (!kexec_trylock())
+		return -EBUSY;
+	if (kexec_image && kexec_image == out->image) {
+		pr_warn("abort refused: the loaded kexec image carries this handover; unload it first (kexec -u), then abort\n");
+		ret = -EBUSY;
+	} else {
+		ret = kho_out_abort(out);
+	}
+	kexec_unlock();
+	return ret;
+}
+
+/**
+ * kho_kexec_handover - describe the handover for a kexec image being loaded
+ * @image: the image, of type %KEXEC_TYPE_DEFAULT
+ * @h:     filled with the FDT and scratch list addresses
+ *
+ * A KHO kexec must carry a finalized handover: without one, the next kernel
+ * would boot without the preserved memory, or from stale addresses.  Once
+ * an image carries the handover, aborting is refused until it is unloaded.
+ *
+ * Context: Process context, with the kexec lock held (image loading).
+ * Return: 0 with @h filled, -EOPNOTSUPP when KHO is off, -ENOENT (and a
+ * warning) when the handover is not finalized.
+ */
+int kho_kexec_handover(struct kimage *image, struct kho_handover *h)
+{
+	struct kho_out *out = &kho_out;
+	const struct kho_scratch_entry *scratch;
+	unsigned int nr;
+	int ret = 0;
+
+	if (!kho_enable)
+		return -EOPNOTSUPP;
+	scratch = kho_scratch_ranges(&nr);
+	mutex_lock(&out->lock);
+	if (!out->finalized || !scratch) {
+		pr_warn("kexec image loaded without a handover: the next kernel gets no preserved memory; finalize KHO first, then load again\n");
+		ret = -ENOENT;
+		goto unlock;
+	}
+	h->fdt_phys = virt_to_phys(out->fdt);
+	h->fdt_len = PAGE_SIZE;
+	h->scratch_phys = virt_to_phys((void *)scratch);
+	h->scratch_len = nr * sizeof(*scratch);
+	out->image = image;
+unlock:
+	mutex_unlock(&out->lock);
+	return ret;
+}
+
 static int kho_finalize_set(void *data, u64 val)
 {
 	struct kho_out *out = data;
 
 	switch (val) {
 	case 0:
-		return kho_out_abort(out);
+		return kho_abort_checked(out);
 	case 1:
 		return kho_out_finalize(out);
 	default:
@@ -1383,9 +1452,8 @@ DEFINE_DEBUGFS_ATTRIBUTE(kho_finalize_fops, kho_finalize_get,
 			 kho_finalize_set, "%llu\n");
 
 /*
- * kho/out/ holds finalize, fdt (while finalized) and sub_fdts/.  The scratch
- * region files (scratch_phys, scratch_len) will be added here by the
- * scratch support.
+ * kho/out/ holds finalize, fdt (while finalized), sub_fdts/, and the scratch
+ * region files scratch_phys and scratch_len.
  */
 static int __init kho_debugfs_init(void)
 {
@@ -1405,6 +1473,7 @@ static int __init kho_debugfs_init(void)
 		goto err;
 	debugfs_create_file_unsafe("finalize", 0600, kho_out.dir, &kho_out,
 				   &kho_finalize_fops);
+	kho_scratch_debugfs(kho_out.dir);
 	return 0;
 
 err:
@@ -1421,7 +1490,10 @@ static int __init kho_init(void)
 	int ret;
 
 	if (!kho_enable) {
-		pr_info("disabled; boot with kho=on to enable Kexec HandOver\n");
+		if (kho_failed)
+			pr_info("disabled for this boot, see the error above\n");
+		else
+			pr_info("disabled; boot with kho=on to enable Kexec HandOver\n");
 		return 0;
 	}
 

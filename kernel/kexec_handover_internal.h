@@ -113,6 +113,7 @@ struct kho_out {
 	struct dentry *dir;
 	struct dentry *sub_fdts;
 	struct dentry *fdt_file;
+	struct kimage *image;		/* kexec image carrying the handover */
 };
 
 int kho_out_init(struct kho_out *out);
@@ -127,5 +128,9 @@ int kho_out_unpreserve_vmalloc(struct kho_out *out,
 			       struct kho_vmalloc *preservation);
 int kho_out_finalize(struct kho_out *out);
 int kho_out_abort(struct kho_out *out);
+
+/* kexec_handover.c and kexec_handover_scratch.c */
+void kho_disable(void);
+void kho_scratch_debugfs(struct dentry *dir);
 
 #endif /* _KERNEL_KEXEC_HANDOVER_INTERNAL_H */

@@ -196,6 +196,11 @@ def apply_overlay():
 # ---- refresh -------------------------------------------------------------
 
 def refresh():
+    # Refuse when the overlay has changes build/src never received: writing
+    # the tree back would silently drop them.
+    if target_tree() != git("rev-parse", "HEAD^{tree}").stdout.decode().strip():
+        die("the overlay changed since build/src was last applied; apply it "
+            "first (make build) or commit the overlay edits elsewhere")
     git("add", "-A", "-f", ".")
     changed = git("diff", "--cached", "--name-only", "-z", "base").stdout
     changed = [p for p in changed.decode().split("\0") if p]

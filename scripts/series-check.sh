@@ -15,10 +15,10 @@ obj=$KHO_BUILD/series-check/obj
 
 echo "KTAP version 1"
 echo "# Subtest: series-check"
-n=0
+n=0 failed=0
 result() {	# result <0|1> name [diag]
 	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n $2${3:+ # $3}"; else echo "not ok $n $2${3:+ # $3}"; fi
+	if [ "$1" -eq 0 ]; then echo "ok $n $2${3:+ # $3}"; else echo "not ok $n $2${3:+ # $3}"; failed=1; fi
 }
 
 if ! python3 "$KHO_TOP/scripts/series.py" export >&2; then
@@ -49,7 +49,9 @@ for p in $patches; do
 	fi
 	ignore=$(awk -v f="$name" '$1 == f { print $2 }' "$series/checkpatch-ignore")
 	[ "$ignore" = "-" ] && ignore=
-	out=$(cd "$tree" && ./scripts/checkpatch.pl --strict --quiet --showfile \
+	# checkpatch runs scripts/spdxcheck.py, which needs Debian's python3
+	# with ply and GitPython, not whatever python3 comes first in PATH.
+	out=$(cd "$tree" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --quiet --showfile \
 		${ignore:+--ignore "$ignore"} "$p" 2>&1)
 	if [ -z "$out" ]; then
 		result 0 "checkpatch:$name" "${ignore:+ignored $ignore}"
@@ -72,3 +74,4 @@ for p in $patches; do
 	fi
 done
 echo "1..$n"
+exit $failed

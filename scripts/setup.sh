@@ -10,6 +10,7 @@ pkgs=(
 	build-essential flex bison bc libelf-dev libssl-dev ccache
 	qemu-system-x86 kexec-tools busybox-static cpio
 	device-tree-compiler sparse xz-utils python3 gnuplot-nox git
+	python3-ply python3-git
 )
 
 missing=()

@@ -124,4 +124,57 @@ static inline int kho_retrieve_subtree(const char *name, phys_addr_t *phys)
 }
 #endif /* CONFIG_KEXEC_HANDOVER */
 
+struct kimage;
+struct kho_scratch_entry;
+
+/**
+ * struct kho_handover - what a KHO kexec passes to the next kernel
+ * @fdt_phys:     physical address of the finalized KHO FDT
+ * @fdt_len:      size of the FDT buffer
+ * @scratch_phys: physical address of the scratch list
+ *                (&struct kho_scratch_entry array)
+ * @scratch_len:  size of the scratch list in bytes
+ */
+struct kho_handover {
+	phys_addr_t fdt_phys;
+	u64 fdt_len;
+	phys_addr_t scratch_phys;
+	u64 scratch_len;
+};
+
+/* Hooks for architecture and memory-management code, not for drivers */
+#ifdef CONFIG_KEXEC_HANDOVER
+void kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
+		  phys_addr_t scratch_phys, u64 scratch_len);
+void kho_scratch_init(void);
+void kho_reserve_preserved(void);
+void kho_reserve_scratch(void);
+void kho_memory_init(void);
+const struct kho_scratch_entry *kho_scratch_ranges(unsigned int *nr);
+int kho_kexec_handover(struct kimage *image, struct kho_handover *h);
+#else
+static inline void kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
+				phys_addr_t scratch_phys, u64 scratch_len)
+{
+}
+
+static inline void kho_scratch_init(void) { }
+static inline void kho_reserve_preserved(void) { }
+static inline void kho_reserve_scratch(void) { }
+static inline void kho_memory_init(void) { }
+
+static inline const struct kho_scratch_entry *
+kho_scratch_ranges(unsigned int *nr)
+{
+	*nr = 0;
+	return NULL;
+}
+
+static inline int kho_kexec_handover(struct kimage *image,
+				     struct kho_handover *h)
+{
+	return -EOPNOTSUPP;
+}
+#endif /* CONFIG_KEXEC_HANDOVER */
+
 #endif /* _LINUX_KEXEC_HANDOVER_H */

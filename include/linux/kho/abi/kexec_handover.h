@@ -200,4 +200,26 @@ struct kho_vmalloc {
 	u16 reserved;
 };
 
+/**
+ * DOC: Scratch list
+ *
+ * The outgoing kernel also passes the list of its scratch regions, by an
+ * architecture-specific route (on x86 a ``SETUP_KEXEC_KHO`` setup_data).
+ * The list is an array of &struct kho_scratch_entry: the lowmem region,
+ * the global region, then one region per memory node.  A reader must check
+ * that the array size is a multiple of the entry size, that every region
+ * is non-empty, page aligned, inside RAM and overlaps no other region, the
+ * list itself or the FDT, before it allocates from any of them.
+ */
+
+/**
+ * struct kho_scratch_entry - one scratch region
+ * @addr: physical address of the region
+ * @size: size of the region in bytes
+ */
+struct kho_scratch_entry {
+	u64 addr;
+	u64 size;
+};
+
 #endif /* _LINUX_KHO_ABI_KEXEC_HANDOVER_H */

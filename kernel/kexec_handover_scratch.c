@@ -1,0 +1,577 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Kexec HandOver (KHO) scratch regions.
+ *
+ * A kernel booted by a KHO kexec must not allocate memory that the previous
+ * kernel preserved, yet it cannot know which memory that is before it has
+ * read the preserved-memory map.  Scratch regions solve this: physically
+ * contiguous ranges that never hold preserved memory, from which the next
+ * kernel boots and makes its first allocations.
+ */
+
+#define pr_fmt(fmt) "KHO: " fmt
+
+#include <linux/cma.h>
+#include <linux/debugfs.h>
+#include <linux/io.h>
+#include <linux/kexec_handover.h>
+#include <linux/libfdt.h>
+#include <linux/memblock.h>
+#include <linux/mm.h>
+#include <linux/nodemask.h>
+#include <linux/seq_file.h>
+#include <linux/sizes.h>
+#include <linux/unaligned.h>
+
+#include "kexec_handover_internal.h"
+
+/**
+ * DOC: Scratch regions
+ *
+ * On a cold boot with ``kho=on`` KHO reserves, right after the NUMA layout
+ * is known, one scratch region below the low address limit (4 GiB on x86)
+ * for allocations that need low memory, one "global" region anywhere, and
+ * one region per memory node.  By default each is twice the memory memblock
+ * has reserved so far in that range (the kernel image, initrd, firmware
+ * tables, early page tables ...), rounded up to the CMA alignment.
+ * ``kho_scratch=N%`` scales the default; ``kho_scratch=LOW,GLOBAL,NODE``
+ * (K/M/G suffixes) gives the sizes.  The regions stay reserved until the
+ * page allocator starts, so no early allocation lands in them, and are then
+ * handed to it as MIGRATE_CMA pageblocks: only movable allocations use them
+ * while the system runs.
+ *
+ * A KHO kexec passes the list of regions to the next kernel, which ignores
+ * ``kho_scratch=`` and reuses them exactly: it marks them, and [0, 1 MiB)
+ * that every kernel keeps reserved, %MEMBLOCK_KHO_SCRATCH, and allocates
+ * only from them until it has read the preserved-memory map and reserved
+ * every preserved folio.  Because the regions never move, KHO can kexec
+ * any number of times.  kexec_file_load() places every segment of a KHO
+ * image inside them.
+ */
+
+/* Upper bound on scratch regions: lowmem, global and one per node */
+#define KHO_SCRATCH_MAX		(2 + MAX_NUMNODES)
+
+/* Scratch in use by this boot: a permanent array, also handed over */
+static struct kho_scratch_entry *kho_scratch;
+static unsigned int kho_scratch_cnt;
+
+/* kho_scratch= */
+static unsigned int kho_scratch_pct __initdata = 200;
+static phys_addr_t kho_scratch_size[3] __initdata;	/* low, global, node */
+
+/* What the previous kernel handed over (x86: setup_data) */
+static struct {
+	phys_addr_t fdt_phys;
+	u64 fdt_len;
+	phys_addr_t scratch_phys;
+	u64 scratch_len;
+	bool scratch_marked;	/* incoming scratch in effect */
+} kho_in __initdata;
+
+static struct kho_scratch_entry kho_scratch_in[KHO_SCRATCH_MAX] __initdata;
+static bool kho_cold_reserved __initdata;
+
+static int __init kho_parse_scratch(char *p)
+{
+	phys_addr_t size[3];
+	unsigned int pct;
+	char *end = p;
+	size_t len;
+	int i;
+
+	if (!p)
+		goto bad;
+	len = strlen(p);
+	if (len > 1 && p[len - 1] == '%') {
+		p[len - 1] = '\0';
+		i = kstrtouint(p, 10, &pct);
+		p[len - 1] = '%';
+		if (i || !pct || pct > 10000)
+			goto bad;
+		kho_scratch_pct = pct;
+		return 0;
+	}
+	for (i = 0; i < 3; i++) {
+		size[i] = memparse(end, &end);
+		if (!size[i] || *end != (i < 2 ? ',' : '\0'))
+			goto bad;
+		end++;
+	}
+	memcpy(kho_scratch_size, size, sizeof(size));
+	return 0;
+bad:
+	pr_err("invalid kho_scratch=%s: use N%% or LOWMEM,GLOBAL,PERNODE sizes (e.g. 16M,512M,256M); using the default 200%%\n",
+	       p ? p : "");
+	return 0;
+}
+early_param("kho_scratch", kho_parse_scratch);
+
+/* ---- cold boot ---------------------------------------------------------- */
+
+static phys_addr_t __init kho_reserved_in(phys_addr_t start, phys_addr_t end)
+{
+	phys_addr_t s, e, sum = 0;
+	u64 i;
+
+	for_each_reserved_mem_range(i, &s, &e) {
+		s = max(s, start);
+		e = min(e, end);
+		if (s < e)
+			sum += e - s;
+	}
+	return sum;
+}
+
+static phys_addr_t __init kho_reserved_on_node(int nid)
+{
+	unsigned long spfn, epfn;
+	phys_addr_t sum = 0;
+	int i;
+
+	for_each_mem_pfn_range(i, nid, &spfn, &epfn, NULL)
+		sum += kho_reserved_in(PFN_PHYS(spfn), PFN_PHYS(epfn));
+	return sum;
+}
+
+/* Default size from reserved memory, or the size given in kho_scratch= */
+static phys_addr_t __init kho_scratch_want(int kind, phys_addr_t reserved)
+{
+	phys_addr_t size = kho_scratch_size[kind];
+
+	if (!size)
+		size = div_u64((u64)reserved * kho_scratch_pct, 100);
+	return round_up(max_t(phys_addr_t, size, 1), CMA_MIN_ALIGNMENT_BYTES);
+}
+
+/* Record a reserved region; false if @addr is 0 (allocation failed) */
+static bool __init kho_scratch_add(phys_addr_t addr, phys_addr_t size)
+{
+	if (!addr)
+		return false;
+	kho_scratch[kho_scratch_cnt].addr = addr;
+	kho_scratch[kho_scratch_cnt].size = size;
+	kho_scratch_cnt++;
+	return !memblock_mark_kho_scratch(addr, size);
+}
+
+static void __init kho_scratch_undo(void)
+{
+	while (kho_scratch_cnt--) {
+		struct kho_scratch_entry *e = &kho_scratch[kho_scratch_cnt];
+
+		memblock_clear_kho_scratch(e->addr, e->size);
+		memblock_phys_free(e->addr, e->size);
+	}
+	kho_scratch_cnt = 0;
+	memblock_free(kho_scratch, KHO_SCRATCH_MAX * sizeof(*kho_scratch));
+	kho_scratch = NULL;
+}
+
+static void __init kho_scratch_report(void)
+{
+	phys_addr_t total = 0;
+	unsigned int i;
+
+	for (i = 0; i < kho_scratch_cnt; i++) {
+		const struct kho_scratch_entry *e = &kho_scratch[i];
+
+		total += e->size;
+		pr_info("scratch %u: [mem %#018llx-%#018llx] %llu MiB (%s)\n",
+			i, e->addr, e->addr + e->size - 1, e->size >> 20,
+			i == 0 ? "lowmem" : i == 1 ? "global" : "node");
+	}
+	pr_info("scratch: %u regions, %llu MiB in all%s; tune with kho_scratch=\n",
+		kho_scratch_cnt, (u64)total >> 20,
+		kho_in.scratch_marked ? ", reused from the previous kernel" : "");
+}
+
+/**
+ * kho_reserve_scratch - reserve the scratch regions on a cold boot
+ *
+ * Called by the architecture once NUMA nodes are known and before the big
+ * early allocations (memory map, per-CPU areas).  Does nothing when KHO is
+ * off or when the previous kernel handed its scratch regions over.  If a
+ * region cannot be reserved, KHO is turned off for this boot.
+ */
+void __init kho_reserve_scratch(void)
+{
+	static phys_addr_t want[KHO_SCRATCH_MAX] __initdata;
+	phys_addr_t addr;
+	unsigned int i;
+	int nid;
+
+	if (!kho_is_enabled() || kho_in.scratch_marked)
+		return;
+
+	/* Size every region before reserving any: reserving changes the sums */
+	want[0] = kho_scratch_want(0, kho_reserved_in(0, ARCH_LOW_ADDRESS_LIMIT));
+	want[1] = kho_scratch_want(1, memblock_reserved_size());
+	i = 2;
+	for_each_online_node(nid)
+		want[i++] = kho_scratch_want(2, kho_reserved_on_node(nid));
+
+	kho_scratch = memblock_alloc(KHO_SCRATCH_MAX * sizeof(*kho_scratch),
+				     sizeof(u64));
+	if (!kho_scratch) {
+		pr_err("cannot allocate the scratch list; Kexec HandOver is disabled for this boot\n");
+		kho_disable();
+		return;
+	}
+
+	addr = memblock_phys_alloc_range(want[0], CMA_MIN_ALIGNMENT_BYTES, 0,
+					 ARCH_LOW_ADDRESS_LIMIT);
+	if (!kho_scratch_add(addr, want[0]))
+		goto fail;
+	addr = memblock_phys_alloc(want[1], CMA_MIN_ALIGNMENT_BYTES);
+	if (!kho_scratch_add(addr, want[1]))
+		goto fail;
+	i = 2;
+	for_each_online_node(nid) {
+		addr = memblock_alloc_range_nid(want[i], CMA_MIN_ALIGNMENT_BYTES,
+						0, MEMBLOCK_ALLOC_ACCESSIBLE,
+						nid, true);
+		if (!kho_scratch_add(addr, want[i++]))
+			goto fail;
+	}
+	kho_cold_reserved = true;
+	kho_scratch_report();
+	return;
+
+fail:
+	i = kho_scratch_cnt;
+	pr_err("cannot reserve %pa bytes for scratch region %u; Kexec HandOver is disabled for this boot (lower kho_scratch=)\n",
+	       &want[i], i);
+	kho_scratch_undo();
+	kho_disable();
+}
+
+/* ---- after a KHO kexec -------------------------------------------------- */
+
+/**
+ * kho_populate - record the handover from the previous kernel
+ * @fdt_phys:     physical address of the KHO FDT
+ * @fdt_len:      size of the FDT buffer
+ * @scratch_phys: physical address of the scratch list
+ * @scratch_len:  size of the scratch list in bytes
+ *
+ * Called by the architecture while parsing its boot data, before memblock
+ * knows any memory.  Only records the values; they are checked by
+ * kho_scratch_init() and kho_reserve_preserved() before anything is
+ * trusted.
+ */
+void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
+			 phys_addr_t scratch_phys, u64 scratch_len)
+{
+	kho_in.fdt_phys = fdt_phys;
+	kho_in.fdt_len = fdt_len;
+	kho_in.scratch_phys = scratch_phys;
+	kho_in.scratch_len = scratch_len;
+}
+
+static bool __init kho_ranges_overlap(phys_addr_t a, u64 alen,
+				      phys_addr_t b, u64 blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/* Check the incoming scratch list; return a reason on failure */
+static const char * __init kho_scratch_check(unsigned int cnt)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < cnt; i++) {
+		const struct kho_scratch_entry *e = &kho_scratch_in[i];
+
+		if (!e->size || e->addr + e->size < e->addr)
+			return "empty or wrapping scratch region";
+		if (!PAGE_ALIGNED(e->addr) || !PAGE_ALIGNED(e->size))
+			return "scratch region not page aligned";
+		if (!memblock_is_region_memory(e->addr, e->size))
+			return "scratch region outside RAM";
+		if (kho_ranges_overlap(e->addr, e->size, kho_in.scratch_phys,
+				       kho_in.scratch_len) ||
+		    kho_ranges_overlap(e->addr, e->size, kho_in.fdt_phys,
+				       kho_in.fdt_len))
+			return "scratch region overlaps the handover data";
+		for (j = 0; j < i; j++)
+			if (kho_ranges_overlap(e->addr, e->size,
+					       kho_scratch_in[j].addr,
+					       kho_scratch_in[j].size))
+				return "scratch regions overlap";
+	}
+	return NULL;
+}
+
+static void __init kho_drop_handover(const char *why)
+{
+	pr_err("ignoring the handover from the previous kernel: %s; booting without Kexec HandOver, preserved memory is lost\n",
+	       why);
+	memset(&kho_in, 0, sizeof(kho_in));
+	kho_disable();
+}
+
+/**
+ * kho_scratch_init - enter scratch-only mode after a KHO kexec
+ *
+ * Called by the architecture as soon as memblock knows the memory layout
+ * and before its first allocation.  Validates the incoming scratch list,
+ * marks the regions, and from then on memblock allocates only from them
+ * until kho_reserve_preserved() has reserved the preserved memory.
+ */
+void __init kho_scratch_init(void)
+{
+	const char *why = NULL;
+	unsigned int cnt;
+	void *p;
+
+	if (!kho_in.scratch_phys)
+		return;
+	if (!kho_is_enabled()) {
+		pr_warn("the previous kernel handed memory over, but this kernel was booted without kho=on; the preserved memory is lost\n");
+		memset(&kho_in, 0, sizeof(kho_in));
+		return;
+	}
+
+	cnt = div_u64(kho_in.scratch_len, sizeof(struct kho_scratch_entry));
+	if (!cnt || cnt > KHO_SCRATCH_MAX ||
+	    kho_in.scratch_len % sizeof(struct kho_scratch_entry))
+		why = "bad scratch list size";
+	else if (!IS_ALIGNED(kho_in.scratch_phys, sizeof(u64)) ||
+		 !memblock_is_region_memory(kho_in.scratch_phys,
+					    kho_in.scratch_len))
+		why = "scratch list outside RAM";
+	else if (!kho_in.fdt_len ||
+		 !memblock_is_region_memory(kho_in.fdt_phys, kho_in.fdt_len))
+		why = "FDT outside RAM";
+	if (why) {
+		kho_drop_handover(why);
+		return;
+	}
+
+	p = early_memremap(kho_in.scratch_phys, kho_in.scratch_len);
+	if (!p) {
+		kho_drop_handover("cannot map the scratch list");
+		return;
+	}
+	memcpy(kho_scratch_in, p, kho_in.scratch_len);
+	early_memunmap(p, kho_in.scratch_len);
+
+	why = kho_scratch_check(cnt);
+	if (why) {
+		kho_drop_handover(why);
+		return;
+	}
+
+	for (kho_scratch_cnt = 0; kho_scratch_cnt < cnt; kho_scratch_cnt++)
+		memblock_mark_kho_scratch(kho_scratch_in[kho_scratch_cnt].addr,
+					  kho_scratch_in[kho_scratch_cnt].size);
+	/*
+	 * Every kernel keeps [0, 1 MiB) reserved, so nothing there is ever
+	 * preserved, and early x86 boot needs memory below 1 MiB (the real
+	 * mode trampoline).
+	 */
+	memblock_mark_kho_scratch(0, SZ_1M);
+	memblock_reserve(kho_in.scratch_phys, kho_in.scratch_len);
+	memblock_reserve(kho_in.fdt_phys, kho_in.fdt_len);
+	kho_in.scratch_marked = true;
+	memblock_set_kho_scratch_only();
+}
+
+static bool __init kho_in_scratch(phys_addr_t addr, u64 len)
+{
+	unsigned int i;
+
+	for (i = 0; i < kho_scratch_cnt; i++)
+		if (kho_ranges_overlap(addr, len, kho_scratch_in[i].addr,
+				       kho_scratch_in[i].size))
+			return true;
+	return false;
+}
+
+/* Memory the map may point at: RAM outside scratch */
+static bool __init kho_map_addr_ok(phys_addr_t addr, u64 len)
+{
+	return addr && PAGE_ALIGNED(addr) && addr + len > addr &&
+	       memblock_is_region_memory(addr, len) && !kho_in_scratch(addr, len);
+}
+
+/*
+ * Walk the preserved-memory map.  With @reserve false, only check it and
+ * return a reason on failure; with @reserve true (after a clean check),
+ * reserve every run of consecutive preserved folios in one call.
+ */
+static const char * __init kho_walk_map(phys_addr_t first, bool reserve)
+{
+	unsigned long max_chunks = memblock_phys_mem_size() >> PAGE_SHIFT;
+	phys_addr_t phys = first;
+	unsigned long nr = 0;
+
+	while (phys) {
+		const struct kho_mem_chunk *chunk;
+		unsigned int i, order;
+
+		if (++nr > max_chunks)
+			return "memory map chunk list does not end";
+		if (!kho_map_addr_ok(phys, PAGE_SIZE))
+			return "memory map chunk outside RAM or inside scratch";
+		chunk = phys_to_virt(phys);
+		order = chunk->hdr.order;
+		if (order > MAX_PAGE_ORDER)
+			return "memory map order above MAX_PAGE_ORDER";
+		if (chunk->hdr.num_elms > KHO_MEM_CHUNK_ENTRIES)
+			return "memory map chunk overfull";
+
+		for (i = 0; i < chunk->hdr.num_elms; i++) {
+			const struct kho_mem_bitmap_entry *e = &chunk->entries[i];
+			phys_addr_t span = PFN_PHYS(KHO_BITMAP_BITS) << order;
+			unsigned long *bits;
+			unsigned long s, t;
+
+			if (!IS_ALIGNED(e->phys_start, span))
+				return "memory map bitmap start misaligned";
+			if (!kho_map_addr_ok(e->bitmap_phys, PAGE_SIZE))
+				return "memory map bitmap outside RAM or inside scratch";
+			bits = phys_to_virt(e->bitmap_phys);
+			for_each_set_bitrange(s, t, bits, KHO_BITMAP_BITS) {
+				phys_addr_t base = e->phys_start +
+						   (PFN_PHYS(s) << order);
+				u64 len = PFN_PHYS(t - s) << order;
+
+				if (reserve)
+					memblock_reserve(base, len);
+				else if (!memblock_is_region_memory(base, len))
+					return "preserved memory outside RAM";
+				else if (kho_in_scratch(base, len))
+					return "preserved memory inside scratch";
+			}
+		}
+		phys = chunk->hdr.next_phys;
+	}
+	return NULL;
+}
+
+/* Check the FDT and return the address of the memory map in *@map */
+static const char * __init kho_fdt_check(phys_addr_t *map)
+{
+	const void *fdt;
+	const u64 *prop;
+	int len;
+
+	if (kho_in.fdt_len < sizeof(struct fdt_header) ||
+	    !kho_map_addr_ok(kho_in.fdt_phys, kho_in.fdt_len))
+		return "FDT too small, misplaced or inside scratch";
+	fdt = phys_to_virt(kho_in.fdt_phys);
+	if (fdt_check_header(fdt) || fdt_totalsize(fdt) > kho_in.fdt_len)
+		return "bad FDT header";
+	if (fdt_node_check_compatible(fdt, 0, KHO_FDT_COMPATIBLE))
+		return "FDT is not compatible with " KHO_FDT_COMPATIBLE;
+	prop = fdt_getprop(fdt, 0, KHO_FDT_MEMORY_MAP_PROP_NAME, &len);
+	if (!prop || len != sizeof(u64))
+		return "FDT has no valid " KHO_FDT_MEMORY_MAP_PROP_NAME;
+	*map = get_unaligned(prop);
+	return NULL;
+}
+
+/**
+ * kho_reserve_preserved - reserve preserved memory and leave scratch-only
+ *
+ * Called by the architecture after a KHO kexec, once the direct map covers
+ * all memory.  Checks the FDT and the whole preserved-memory map before
+ * reserving anything; on any error the handover is dropped, nothing is
+ * reserved and the boot continues without KHO.  Either way, memblock
+ * allocates from all memory again afterwards.
+ */
+void __init kho_reserve_preserved(void)
+{
+	const char *why;
+	phys_addr_t map = 0;
+
+	if (!kho_in.scratch_marked)
+		return;
+
+	why = kho_fdt_check(&map);
+	if (!why)
+		why = kho_walk_map(map, false);
+	if (why) {
+		memblock_clear_kho_scratch_only();
+		kho_drop_handover(why);
+		return;
+	}
+	kho_walk_map(map, true);
+	memblock_clear_kho_scratch_only();
+	pr_info("reserved the memory preserved by the previous kernel\n");
+}
+
+/**
+ * kho_memory_init - hand scratch to the page allocator
+ *
+ * Called from mm_core_init() before memblock releases memory to the buddy
+ * allocator.  On a cold boot the scratch regions were reserved only to keep
+ * early allocations out; release them so they reach the page allocator as
+ * MIGRATE_CMA pageblocks.  After a KHO kexec, keep the incoming scratch list
+ * (reserved) as this boot's list.
+ */
+void __init kho_memory_init(void)
+{
+	unsigned int i;
+
+	if (kho_cold_reserved) {
+		for (i = 0; i < kho_scratch_cnt; i++)
+			memblock_phys_free(kho_scratch[i].addr,
+					   kho_scratch[i].size);
+	} else if (kho_in.scratch_marked) {
+		kho_scratch = phys_to_virt(kho_in.scratch_phys);
+		kho_scratch_report();
+	}
+}
+
+/**
+ * kho_scratch_ranges - the scratch regions of this boot
+ * @nr: set to the number of regions
+ *
+ * Context: Any context.  The list does not change after boot.
+ * Return: the regions, or NULL (and *@nr = 0) when KHO is off.
+ */
+const struct kho_scratch_entry *kho_scratch_ranges(unsigned int *nr)
+{
+	*nr = kho_is_enabled() ? kho_scratch_cnt : 0;
+	return *nr ? kho_scratch : NULL;
+}
+
+/* ---- debugfs ------------------------------------------------------------ */
+
+static int kho_scratch_phys_show(struct seq_file *m, void *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < kho_scratch_cnt; i++)
+		seq_printf(m, "0x%llx\n", kho_scratch[i].addr);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kho_scratch_phys);
+
+static int kho_scratch_len_show(struct seq_file *m, void *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < kho_scratch_cnt; i++)
+		seq_printf(m, "0x%llx\n", kho_scratch[i].size);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kho_scratch_len);
+
+/**
+ * kho_scratch_debugfs - add scratch_phys and scratch_len to @dir
+ * @dir: the kho/out directory
+ *
+ * Each file lists one value per line, region by region in the same order:
+ * lowmem, global, then one per node.
+ */
+void __init kho_scratch_debugfs(struct dentry *dir)
+{
+	debugfs_create_file("scratch_phys", 0400, dir, NULL,
+			    &kho_scratch_phys_fops);
+	debugfs_create_file("scratch_len", 0400, dir, NULL,
+			    &kho_scratch_len_fops);
+}
