@@ -652,6 +652,10 @@ int kho_out_preserve(struct kho_out *out, unsigned long pfn,
 {
 	int ret = -EBUSY;
 
+	/* Only the real handover knows where scratch is */
+	if (out == &kho_out && kho_debug_preserve_in_scratch(pfn, nr_pages))
+		return -EINVAL;
+
 	percpu_down_read(&out->rwsem);
 	if (!out->finalized)
 		ret = kho_mem_preserve_range(&out->track, pfn, nr_pages);

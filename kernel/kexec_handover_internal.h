@@ -133,4 +133,20 @@ int kho_out_abort(struct kho_out *out);
 void kho_disable(void);
 void kho_scratch_debugfs(struct dentry *dir);
 
+/* kexec_handover_debug.c */
+#ifdef CONFIG_KEXEC_HANDOVER_DEBUG
+bool kho_debug_preserve_in_scratch(unsigned long pfn, unsigned long nr);
+void kho_debug_scratch_only_begin(void);
+void kho_debug_scratch_only_end(void);
+#else
+static inline bool kho_debug_preserve_in_scratch(unsigned long pfn,
+						 unsigned long nr)
+{
+	return false;
+}
+
+static inline void kho_debug_scratch_only_begin(void) { }
+static inline void kho_debug_scratch_only_end(void) { }
+#endif
+
 #endif /* _KERNEL_KEXEC_HANDOVER_INTERNAL_H */

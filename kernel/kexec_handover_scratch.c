@@ -375,6 +375,7 @@ void __init kho_scratch_init(void)
 	memblock_reserve(kho_in.scratch_phys, kho_in.scratch_len);
 	memblock_reserve(kho_in.fdt_phys, kho_in.fdt_len);
 	kho_in.scratch_marked = true;
+	kho_debug_scratch_only_begin();
 	memblock_set_kho_scratch_only();
 }
 
@@ -490,6 +491,7 @@ void __init kho_reserve_preserved(void)
 	if (!kho_in.scratch_marked)
 		return;
 
+	kho_debug_scratch_only_end();
 	why = kho_fdt_check(&map);
 	if (!why)
 		why = kho_walk_map(map, false);

@@ -8,6 +8,7 @@
 #  - kho_scratch= on cold boots: N% scales the default, explicit sizes are
 #    used exactly, a bad value is reported and the default used, a size that
 #    cannot be reserved turns KHO off without stopping the boot.
+#  - kexec_file_load of an image that does not fit in scratch fails cleanly.
 # Prints KTAP; exit status non-zero on any failure.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
@@ -76,5 +77,8 @@ grep -q 'KHO: cannot reserve .* Kexec HandOver is disabled for this boot' \
 	"$KHO_BUILD/logs/scratch-huge.log" && [ "$huge" = none ] &&
 	grep -q '\] ok [0-9]* scratch_reported' "$KHO_BUILD/logs/scratch-huge.log"
 res $? param_unreservable_disables_kho "64G global: KHO off, boot completes"
+out=$(python3 "$KHO_TOP/scripts/qemu-run.py" --name scratch-nofit --hops 0 \
+	--scenario kho-kexec-nofit --append "kho=on kho_scratch=2M,2M,2M")
+relay nofit "$out"
 echo "1..$n"
 exit $rc
