@@ -25,8 +25,10 @@
 #include <linux/notifier.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/unaligned.h>
 #include <linux/vmalloc.h>
 
+#include "../mm/internal.h"
 #include "kexec_handover_internal.h"
 #include "kexec_internal.h"
 
@@ -1213,42 +1215,135 @@ int kho_unpreserve_vmalloc(struct kho_vmalloc *preservation)
 }
 EXPORT_SYMBOL_GPL(kho_unpreserve_vmalloc);
 
+/*
+ * Preserved folios that arrived with the handover carry their order and a
+ * magic in the head page's ->private until they are restored.
+ */
+#define KHO_PAGE_MAGIC		0x4b484f00UL	/* "KHO" */
+#define KHO_PAGE_ORDER_MASK	0xffUL
+
+static atomic_long_t kho_in_folios;	/* preserved, not yet restored */
+static atomic_long_t kho_in_pages;
+
+/* Called early, single threaded, for every folio of the incoming map */
+void __init kho_stamp_folio(struct page *page, unsigned int order)
+{
+	page->private = KHO_PAGE_MAGIC | order;
+	atomic_long_inc(&kho_in_folios);
+	atomic_long_add(1L << order, &kho_in_pages);
+}
+
+/* Take the stamp of @page; false if it has none (or someone else took it) */
+static bool kho_take_stamp(struct page *page, unsigned int *order)
+{
+	unsigned long info = READ_ONCE(page->private);
+
+	if ((info & ~KHO_PAGE_ORDER_MASK) != KHO_PAGE_MAGIC ||
+	    cmpxchg(&page->private, info, 0) != info)
+		return false;
+	*order = info & KHO_PAGE_ORDER_MASK;
+	return true;
+}
+
+static struct folio *kho_restore_page(struct page *page, unsigned int order)
+{
+	unsigned long i, nr = 1UL << order;
+
+	for (i = 0; i < nr; i++) {
+		ClearPageReserved(page + i);
+		if (i)
+			set_page_count(page + i, 0);
+	}
+	if (order)
+		prep_compound_page(page, order);
+	adjust_managed_page_count(page, nr);
+	atomic_long_dec(&kho_in_folios);
+	atomic_long_sub(nr, &kho_in_pages);
+	return page_folio(page);
+}
+
 /**
  * kho_restore_folio() - take back a folio preserved by the previous kernel
  * @phys: physical address of the folio
  *
- * Not implemented yet: this kernel cannot receive a handover.
+ * The folio comes back with the order it was preserved with and a
+ * reference count of 1; it is the caller's, to use and to free with
+ * folio_put().  A folio can be restored once.
  *
  * Context: Process context.
- * Return: NULL.
+ * Return: the folio, or NULL (with a warning) if no folio was preserved at
+ * @phys or it was already restored.
  */
 struct folio *kho_restore_folio(phys_addr_t phys)
 {
-	return NULL;
+	struct page *page = pfn_to_online_page(PHYS_PFN(phys));
+	unsigned int order;
+
+	if (!kho_enable)
+		return NULL;
+	if (!page || !PAGE_ALIGNED(phys) || !kho_take_stamp(page, &order)) {
+		pr_warn("no preserved folio at %pa to restore (never preserved, or already restored)\n",
+			&phys);
+		return NULL;
+	}
+	return kho_restore_page(page, order);
 }
 EXPORT_SYMBOL_GPL(kho_restore_folio);
 
 /**
  * kho_restore_phys() - take back a range preserved by the previous kernel
- * @phys: physical start of the range
- * @size: size of the range
+ * @phys: physical start of a range passed to kho_preserve_phys()
+ * @size: its size
  *
- * Not implemented yet: this kernel cannot receive a handover.
+ * Restores every folio the range was recorded as.  The pages become
+ * ordinary allocated pages of the caller, freeable page by page order.
  *
  * Context: Process context.
- * Return: NULL.
+ * Return: the range's address in the direct map, or NULL (with a warning)
+ * if part of it was not preserved or was already restored; folios restored
+ * before the failure stay restored.
  */
 void *kho_restore_phys(phys_addr_t phys, size_t size)
 {
-	return NULL;
+	unsigned long pfn = PHYS_PFN(phys), end = PHYS_PFN(phys + size);
+	unsigned int order;
+
+	if (!kho_enable || !size || !PAGE_ALIGNED(phys) || !PAGE_ALIGNED(size))
+		return NULL;
+	while (pfn < end) {
+		struct page *page = pfn_to_online_page(pfn);
+
+		if (!page || !kho_take_stamp(page, &order) ||
+		    pfn + (1UL << order) > end) {
+			pr_warn("cannot restore [mem %pa+%zx]: pfn %#lx was not preserved or was already restored\n",
+				&phys, size, pfn);
+			return NULL;
+		}
+		kho_restore_page(page, order);
+		pfn += 1UL << order;
+	}
+	return phys_to_virt(phys);
 }
 EXPORT_SYMBOL_GPL(kho_restore_phys);
+
+static int __init kho_report_unrestored(void)
+{
+	long folios = atomic_long_read(&kho_in_folios);
+
+	if (folios)
+		pr_info("%ld preserved folios (%lu KiB) not restored by the end of boot; they stay reserved until restored\n",
+			folios,
+			atomic_long_read(&kho_in_pages) << (PAGE_SHIFT - 10));
+	return 0;
+}
+late_initcall_sync(kho_report_unrestored);
 
 /**
  * kho_restore_vmalloc() - map a vmalloc area preserved by the previous kernel
  * @preservation: handle written by kho_preserve_vmalloc()
  *
- * Not implemented yet: this kernel cannot receive a handover.
+ * Not implemented yet: vmalloc areas are preserved but cannot be mapped
+ * again; their pages stay reserved in the next kernel.
  *
  * Context: Process context.
  * Return: NULL.
@@ -1352,21 +1447,46 @@ int kho_add_subtree(struct kho_serialization *ser, const char *name,
 }
 EXPORT_SYMBOL_GPL(kho_add_subtree);
 
+/* The FDT the previous kernel handed over, once checked; 0 if none */
+static phys_addr_t kho_in_fdt __ro_after_init;
+
+void __init kho_in_set_fdt(phys_addr_t fdt_phys)
+{
+	kho_in_fdt = fdt_phys;
+}
+
 /**
  * kho_retrieve_subtree() - find a subtree handed over by the previous kernel
  * @name: subsystem name given to kho_add_subtree()
  * @phys: set to the physical address of the subsystem's FDT
  *
- * This kernel cannot receive a handover yet, so nothing is ever found.
+ * The subsystem's FDT stays reserved; it is the subsystem's to read, and to
+ * restore with kho_restore_folio() if it wants the memory back.
  *
  * Context: Any context.
- * Return: -EOPNOTSUPP if KHO is disabled, -ENOENT otherwise.
+ * Return: 0 with *@phys set; -EOPNOTSUPP if KHO is disabled, -ENOENT if
+ * there was no handover or it has no such subtree, -EINVAL if the subtree
+ * has no valid "fdt" property.
  */
 int kho_retrieve_subtree(const char *name, phys_addr_t *phys)
 {
+	const void *fdt;
+	const u64 *val;
+	int off, len;
+
 	if (!kho_enable)
 		return -EOPNOTSUPP;
-	return -ENOENT;
+	if (!kho_in_fdt)
+		return -ENOENT;
+	fdt = phys_to_virt(kho_in_fdt);
+	off = fdt_subnode_offset(fdt, 0, name);
+	if (off < 0)
+		return -ENOENT;
+	val = fdt_getprop(fdt, off, KHO_FDT_SUB_TREE_PROP_NAME, &len);
+	if (!val || len != sizeof(*val))
+		return -EINVAL;
+	*phys = get_unaligned(val);
+	return 0;
 }
 EXPORT_SYMBOL_GPL(kho_retrieve_subtree);
 

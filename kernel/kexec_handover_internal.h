@@ -133,6 +133,10 @@ int kho_out_abort(struct kho_out *out);
 void kho_disable(void);
 void kho_scratch_debugfs(struct dentry *dir);
 
+/* Incoming handover: kexec_handover_scratch.c tells kexec_handover.c */
+void kho_in_set_fdt(phys_addr_t fdt_phys);
+void kho_stamp_folio(struct page *page, unsigned int order);
+
 /* kexec_handover_debug.c */
 #ifdef CONFIG_KEXEC_HANDOVER_DEBUG
 bool kho_debug_preserve_in_scratch(unsigned long pfn, unsigned long nr);

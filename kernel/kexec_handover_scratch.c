@@ -67,6 +67,7 @@ static struct {
 	phys_addr_t scratch_phys;
 	u64 scratch_len;
 	bool scratch_marked;	/* incoming scratch in effect */
+	phys_addr_t map_phys;	/* preserved-memory map, once reserved */
 } kho_in __initdata;
 
 static struct kho_scratch_entry kho_scratch_in[KHO_SCRATCH_MAX] __initdata;
@@ -397,15 +398,40 @@ static bool __init kho_map_addr_ok(phys_addr_t addr, u64 len)
 	       memblock_is_region_memory(addr, len) && !kho_in_scratch(addr, len);
 }
 
+/* What kho_walk_map() does with each chunk, bitmap and run of folios */
+enum kho_walk {
+	KHO_WALK_CHECK,		/* validate only, return a reason on failure */
+	KHO_WALK_RESERVE,	/* reserve the runs, and the map itself */
+	KHO_WALK_STAMP,		/* record each folio's order, free the map */
+};
+
+/* A map page listed twice must not be freed twice */
+static void __init kho_free_map_page(const void *p)
+{
+	struct page *page = virt_to_page(p);
+
+	if (PageReserved(page))
+		free_reserved_page(page);
+}
+
+/* Record the order of every folio of a run in its head page */
+static void __init kho_stamp_run(phys_addr_t base, u64 len,
+				 unsigned int order)
+{
+	unsigned long pfn = PHYS_PFN(base), end = PHYS_PFN(base + len);
+
+	for (; pfn < end; pfn += 1UL << order)
+		kho_stamp_folio(pfn_to_page(pfn), order);
+}
+
 /*
- * Walk the preserved-memory map.  With @reserve false, only check it and
- * return a reason on failure; with @reserve true (after a clean check),
- * reserve every run of consecutive preserved folios in one call.
+ * Walk the preserved-memory map.  KHO_WALK_CHECK must run first and succeed
+ * before the other modes are used: they trust what it checked.
  */
-static const char * __init kho_walk_map(phys_addr_t first, bool reserve)
+static const char * __init kho_walk_map(phys_addr_t first, enum kho_walk mode)
 {
 	unsigned long max_chunks = memblock_phys_mem_size() >> PAGE_SHIFT;
-	phys_addr_t phys = first;
+	phys_addr_t phys = first, next;
 	unsigned long nr = 0;
 
 	while (phys) {
@@ -439,15 +465,27 @@ static const char * __init kho_walk_map(phys_addr_t first, bool reserve)
 						   (PFN_PHYS(s) << order);
 				u64 len = PFN_PHYS(t - s) << order;
 
-				if (reserve)
+				if (mode == KHO_WALK_RESERVE)
 					memblock_reserve(base, len);
+				else if (mode == KHO_WALK_STAMP)
+					kho_stamp_run(base, len, order);
 				else if (!memblock_is_region_memory(base, len))
 					return "preserved memory outside RAM";
 				else if (kho_in_scratch(base, len))
 					return "preserved memory inside scratch";
 			}
+			/* The map lives until the orders are recorded */
+			if (mode == KHO_WALK_RESERVE)
+				memblock_reserve(e->bitmap_phys, PAGE_SIZE);
+			else if (mode == KHO_WALK_STAMP)
+				kho_free_map_page(bits);
 		}
-		phys = chunk->hdr.next_phys;
+		next = chunk->hdr.next_phys;
+		if (mode == KHO_WALK_RESERVE)
+			memblock_reserve(phys, PAGE_SIZE);
+		else if (mode == KHO_WALK_STAMP)
+			kho_free_map_page(chunk);
+		phys = next;
 	}
 	return NULL;
 }
@@ -494,15 +532,32 @@ void __init kho_reserve_preserved(void)
 	kho_debug_scratch_only_end();
 	why = kho_fdt_check(&map);
 	if (!why)
-		why = kho_walk_map(map, false);
+		why = kho_walk_map(map, KHO_WALK_CHECK);
 	if (why) {
 		memblock_clear_kho_scratch_only();
 		kho_drop_handover(why);
 		return;
 	}
-	kho_walk_map(map, true);
+	kho_walk_map(map, KHO_WALK_RESERVE);
 	memblock_clear_kho_scratch_only();
+	kho_in.map_phys = map;
+	kho_in_set_fdt(kho_in.fdt_phys);
 	pr_info("reserved the memory preserved by the previous kernel\n");
+}
+
+/**
+ * kho_memory_init_late - record preserved folios once struct pages are live
+ *
+ * Called from mm_core_init() after memblock released memory to the page
+ * allocator, when the struct pages of reserved memory are initialised.
+ * Records the order of every preserved folio in its head page, so that
+ * kho_restore_folio() can rebuild it, and frees the pages of the previous
+ * kernel's memory map.
+ */
+void __init kho_memory_init_late(void)
+{
+	if (kho_in.map_phys)
+		kho_walk_map(kho_in.map_phys, KHO_WALK_STAMP);
 }
 
 /**
@@ -543,25 +598,18 @@ const struct kho_scratch_entry *kho_scratch_ranges(unsigned int *nr)
 
 /* ---- debugfs ------------------------------------------------------------ */
 
-static int kho_scratch_phys_show(struct seq_file *m, void *v)
+/* One value per region; the file's data is the offset of the field */
+static int kho_scratch_show(struct seq_file *m, void *v)
 {
+	size_t field = (uintptr_t)m->private;
 	unsigned int i;
 
 	for (i = 0; i < kho_scratch_cnt; i++)
-		seq_printf(m, "0x%llx\n", kho_scratch[i].addr);
+		seq_printf(m, "0x%llx\n",
+			   *(u64 *)((void *)&kho_scratch[i] + field));
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(kho_scratch_phys);
-
-static int kho_scratch_len_show(struct seq_file *m, void *v)
-{
-	unsigned int i;
-
-	for (i = 0; i < kho_scratch_cnt; i++)
-		seq_printf(m, "0x%llx\n", kho_scratch[i].size);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(kho_scratch_len);
+DEFINE_SHOW_ATTRIBUTE(kho_scratch);
 
 /**
  * kho_scratch_debugfs - add scratch_phys and scratch_len to @dir
@@ -572,8 +620,10 @@ DEFINE_SHOW_ATTRIBUTE(kho_scratch_len);
  */
 void __init kho_scratch_debugfs(struct dentry *dir)
 {
-	debugfs_create_file("scratch_phys", 0400, dir, NULL,
-			    &kho_scratch_phys_fops);
-	debugfs_create_file("scratch_len", 0400, dir, NULL,
-			    &kho_scratch_len_fops);
+	debugfs_create_file("scratch_phys", 0400, dir,
+			    (void *)offsetof(struct kho_scratch_entry, addr),
+			    &kho_scratch_fops);
+	debugfs_create_file("scratch_len", 0400, dir,
+			    (void *)offsetof(struct kho_scratch_entry, size),
+			    &kho_scratch_fops);
 }

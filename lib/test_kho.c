@@ -16,6 +16,10 @@
  *   (the address is page aligned, so the order fits in the low bits)
  * - ``checksums`` (u64[N]): xxh64 (seed 0) of the content of folio i
  *
+ * On load in a kernel that received a handover, it first restores every
+ * folio of the incoming "kho_test" subtree, checks its order and checksum,
+ * frees it and reports "restored N folios, B bytes: K bad".
+ *
  * With bench=1 the module instead measures the cost of the tracker on a
  * private instance with synthetic page frame numbers (and, if KHO is
  * enabled, of the public API on real folios), prints one "kho-bench:" line
@@ -412,6 +416,84 @@ static void kho_test_bench(void)
 	}
 }
 
+/* ---- restore: check what the previous kernel handed over ---------------- */
+
+static const void *kho_test_prop(const void *fdt, const char *name, int size)
+{
+	int len;
+	const void *p = fdt_getprop(fdt, 0, name, &len);
+
+	return p && len == size ? p : NULL;
+}
+
+/*
+ * Restore every folio listed in the incoming "kho_test" subtree, check its
+ * order and checksum, and give the memory back.  Returns 0 when there is
+ * nothing to check or everything came through intact.
+ */
+static int kho_test_restore(void)
+{
+	const u64 *folios, *sums;
+	unsigned long bytes = 0;
+	phys_addr_t fdt_phys;
+	struct folio *blob;
+	const u32 *nr;
+	const void *fdt;
+	int i, bad = 0;
+	int err;
+
+	err = kho_retrieve_subtree("kho_test", &fdt_phys);
+	if (err == -ENOENT)
+		return 0;	/* no handover, or no kho_test in it */
+	if (err) {
+		pr_err("cannot find the handed-over kho_test subtree: %pe\n",
+		       ERR_PTR(err));
+		return err;
+	}
+	fdt = phys_to_virt(fdt_phys);
+	if (fdt_check_header(fdt) ||
+	    fdt_node_check_compatible(fdt, 0, "kho-test-v1")) {
+		pr_err("handed-over kho_test subtree is not kho-test-v1\n");
+		return -EINVAL;
+	}
+	nr = kho_test_prop(fdt, "nr-folios", sizeof(*nr));
+	folios = nr ? kho_test_prop(fdt, "folios", *nr * sizeof(u64)) : NULL;
+	sums = nr ? kho_test_prop(fdt, "checksums", *nr * sizeof(u64)) : NULL;
+	if (!folios || !sums) {
+		pr_err("handed-over kho_test subtree is malformed\n");
+		return -EINVAL;
+	}
+
+	for (i = 0; i < *nr; i++) {
+		phys_addr_t phys = folios[i] & PAGE_MASK;
+		unsigned int order = folios[i] & ~PAGE_MASK;
+		struct folio *folio = kho_restore_folio(phys);
+
+		if (!folio) {
+			pr_err("folio %d at %pa: cannot restore\n", i, &phys);
+			bad++;
+			continue;
+		}
+		if (folio_order(folio) != order) {
+			pr_err("folio %d at %pa: order %u, preserved as %u\n",
+			       i, &phys, folio_order(folio), order);
+			bad++;
+		} else if (xxh64(folio_address(folio), folio_size(folio), 0) !=
+			   sums[i]) {
+			pr_err("folio %d at %pa: checksum mismatch\n", i, &phys);
+			bad++;
+		}
+		bytes += folio_size(folio);
+		folio_put(folio);
+	}
+	pr_info("restored %u folios, %lu bytes: %d bad\n", *nr, bytes, bad);
+
+	blob = kho_restore_folio(fdt_phys);
+	if (blob)
+		folio_put(blob);
+	return bad ? -EIO : 0;
+}
+
 /* ---- module ------------------------------------------------------------- */
 
 static int __init kho_test_init(void)
@@ -420,10 +502,15 @@ static int __init kho_test_init(void)
 		kho_test_bench();
 		return 0;
 	}
+	int err;
+
 	if (!kho_is_enabled()) {
 		pr_err("Kexec HandOver is disabled; boot with kho=on to run this test\n");
 		return -EOPNOTSUPP;
 	}
+	err = kho_test_restore();
+	if (err)
+		return err;
 	return kho_test_run(&kho_test);
 }
 module_init(kho_test_init);

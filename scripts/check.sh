@@ -47,6 +47,8 @@ if grep -q '^ok' "$KHO_RESULTS/build.tap"; then
 	run_test chain3-numa python3 "$KHO_TOP/scripts/qemu-run.py" --name chain3-numa --hops 3 --numa --mem 2G
 	run_test kho-core "$KHO_TOP/scripts/test-kho-core.sh"
 	run_test kho-scratch "$KHO_TOP/scripts/test-kho-scratch.sh"
+	run_test kho-restore python3 "$KHO_TOP/scripts/qemu-run.py" --name kho-restore \
+		--hops 5 --scenario kho-restore --append kho=on --timeout 200
 	run_test harness-faults "$KHO_TOP/scripts/selftest-harness.sh"
 	run_test series-check "$KHO_TOP/scripts/series-check.sh"
 fi

@@ -150,6 +150,7 @@ void kho_scratch_init(void);
 void kho_reserve_preserved(void);
 void kho_reserve_scratch(void);
 void kho_memory_init(void);
+void kho_memory_init_late(void);
 const struct kho_scratch_entry *kho_scratch_ranges(unsigned int *nr);
 int kho_kexec_handover(struct kimage *image, struct kho_handover *h);
 #else
@@ -162,6 +163,7 @@ static inline void kho_scratch_init(void) { }
 static inline void kho_reserve_preserved(void) { }
 static inline void kho_reserve_scratch(void) { }
 static inline void kho_memory_init(void) { }
+static inline void kho_memory_init_late(void) { }
 
 static inline const struct kho_scratch_entry *
 kho_scratch_ranges(unsigned int *nr)
