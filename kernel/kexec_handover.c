@@ -1554,6 +1554,7 @@ int kho_kexec_handover(struct kimage *image, struct kho_handover *h)
 	h->scratch_phys = virt_to_phys((void *)scratch);
 	h->scratch_len = nr * sizeof(*scratch);
 	out->image = image;
+	kho_debug_fault(out, h);
 unlock:
 	mutex_unlock(&out->lock);
 	return ret;
@@ -1598,6 +1599,7 @@ static int __init kho_debugfs_init(void)
 	debugfs_create_file_unsafe("finalize", 0600, kho_out.dir, &kho_out,
 				   &kho_finalize_fops);
 	kho_scratch_debugfs(kho_out.dir);
+	kho_debug_debugfs(kho_out.dir);
 	return 0;
 
 err:

@@ -7,13 +7,23 @@
  * - after a KHO kexec, no early allocation lands outside scratch.
  *
  * Each violation is reported with the offending range.
+ *
+ * It also lets a test corrupt the outgoing handover on purpose (debugfs
+ * kho/out/fault), to show that the next kernel refuses it, says why, and
+ * boots without KHO.
  */
 
 #define pr_fmt(fmt) "KHO: debug: " fmt
 
+#include <linux/debugfs.h>
 #include <linux/kexec_handover.h>
+#include <linux/libfdt.h>
 #include <linux/memblock.h>
 #include <linux/mm.h>
+#include <linux/seq_file.h>
+#include <linux/sizes.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
 
 #include "kexec_handover_internal.h"
 
@@ -121,4 +131,162 @@ void __init kho_debug_scratch_only_end(void)
 	if (!bad)
 		pr_info("%u early allocation ranges checked, all inside scratch\n",
 			checked);
+}
+
+/* ---- fault injection ----------------------------------------------------- */
+
+enum kho_fault {
+	KHO_FAULT_NONE,
+	KHO_FAULT_FDT_MAGIC,		/* FDT header with a bad magic */
+	KHO_FAULT_COMPATIBLE,		/* root not compatible with kho-v1 */
+	KHO_FAULT_CHUNK_LOOP,		/* last chunk points to the first */
+	KHO_FAULT_BITMAP_OUTSIDE_RAM,	/* a bitmap address beyond RAM */
+	KHO_FAULT_FOLIO_IN_SCRATCH,	/* a preserved folio inside scratch */
+	KHO_FAULT_SCRATCH_TRUNCATED,	/* scratch list size cut short */
+};
+
+static const char * const kho_fault_names[] = {
+	"none", "fdt_magic", "compatible", "chunk_loop", "bitmap_outside_ram",
+	"folio_in_scratch", "scratch_truncated",
+};
+
+static enum kho_fault kho_fault;
+
+/* A corrupted copy of the FDT, so that this kernel's own stays valid */
+static void *kho_fault_fdt_copy(const void *fdt)
+{
+	void *copy = (void *)get_zeroed_page(GFP_KERNEL);
+
+	if (copy)
+		memcpy(copy, fdt, PAGE_SIZE);
+	return copy;
+}
+
+/* Replace the first bitmap by one that preserves the first scratch folio */
+static int kho_fault_folio_in_scratch(struct kho_mem_chunk *first)
+{
+	const struct kho_scratch_entry *scratch;
+	unsigned int order = first->hdr.order, nr;
+	phys_addr_t span = PFN_PHYS(KHO_BITMAP_BITS) << order, start;
+	unsigned long *bitmap;
+
+	scratch = kho_scratch_ranges(&nr);
+	bitmap = (unsigned long *)get_zeroed_page(GFP_KERNEL);
+	if (!nr || !bitmap)
+		return -ENOMEM;
+	start = ALIGN_DOWN(scratch[nr - 1].addr, span);
+	set_bit(PHYS_PFN(scratch[nr - 1].addr - start) >> order, bitmap);
+	first->entries[0].phys_start = start;
+	first->entries[0].bitmap_phys = virt_to_phys(bitmap);
+	return 0;
+}
+
+/**
+ * kho_debug_fault - corrupt the handover a kexec image is about to carry
+ * @out: the finalized outgoing state
+ * @h:   the handover being loaded
+ *
+ * Does nothing unless a fault was chosen in debugfs.  The corruption is
+ * for testing the next kernel only: this kernel's handover is unusable
+ * afterwards.
+ *
+ * Context: Process context, &kho_out.lock held.
+ */
+void kho_debug_fault(struct kho_out *out, struct kho_handover *h)
+{
+	struct kho_mem_chunk *first = out->first_chunk, *last;
+	void *fdt;
+	int err = 0;
+
+	switch (kho_fault) {
+	case KHO_FAULT_NONE:
+		return;
+	case KHO_FAULT_FDT_MAGIC:
+	case KHO_FAULT_COMPATIBLE:
+		fdt = kho_fault_fdt_copy(out->fdt);
+		if (!fdt) {
+			err = -ENOMEM;
+			break;
+		}
+		if (kho_fault == KHO_FAULT_FDT_MAGIC)
+			((struct fdt_header *)fdt)->magic = cpu_to_fdt32(0xdeadbeef);
+		else
+			err = fdt_setprop_inplace(fdt, 0, "compatible",
+						  "kho-x1", sizeof("kho-x1"));
+		h->fdt_phys = virt_to_phys(fdt);
+		break;
+	case KHO_FAULT_SCRATCH_TRUNCATED:
+		h->scratch_len -= sizeof(u64);
+		break;
+	default:
+		if (!first) {
+			err = -ENOENT;	/* nothing preserved, no map to break */
+			break;
+		}
+		if (kho_fault == KHO_FAULT_CHUNK_LOOP) {
+			for (last = first; last->hdr.next_phys;
+			     last = phys_to_virt(last->hdr.next_phys))
+				;
+			last->hdr.next_phys = virt_to_phys(first);
+		} else if (kho_fault == KHO_FAULT_BITMAP_OUTSIDE_RAM) {
+			first->entries[0].bitmap_phys = PFN_PHYS(max_pfn) + SZ_1G;
+		} else {
+			err = kho_fault_folio_in_scratch(first);
+		}
+	}
+	if (err)
+		pr_err("cannot inject fault %s (%d)\n", kho_fault_names[kho_fault],
+		       err);
+	else
+		pr_warn("fault %s injected into the outgoing handover\n",
+			kho_fault_names[kho_fault]);
+}
+
+static ssize_t kho_fault_write(struct file *file, const char __user *ubuf,
+			       size_t len, loff_t *ppos)
+{
+	char buf[32];
+	int i;
+
+	if (len >= sizeof(buf) || copy_from_user(buf, ubuf, len))
+		return -EINVAL;
+	buf[len] = '\0';
+	i = sysfs_match_string(kho_fault_names, buf);
+	if (i < 0)
+		return i;
+	kho_fault = i;
+	return len;
+}
+
+static int kho_fault_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%s\n", kho_fault_names[kho_fault]);
+	return 0;
+}
+
+static int kho_fault_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, kho_fault_show, NULL);
+}
+
+static const struct file_operations kho_fault_fops = {
+	.owner = THIS_MODULE,
+	.open = kho_fault_open,
+	.read = seq_read,
+	.write = kho_fault_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+/**
+ * kho_debug_debugfs - add the fault injection file to @dir
+ * @dir: the kho/out directory
+ *
+ * Writing one of none, fdt_magic, compatible, chunk_loop,
+ * bitmap_outside_ram, folio_in_scratch or scratch_truncated to ``fault``
+ * chooses what the next kexec load corrupts.
+ */
+void __init kho_debug_debugfs(struct dentry *dir)
+{
+	debugfs_create_file("fault", 0600, dir, NULL, &kho_fault_fops);
 }

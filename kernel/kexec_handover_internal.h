@@ -142,6 +142,8 @@ void kho_stamp_folio(struct page *page, unsigned int order);
 bool kho_debug_preserve_in_scratch(unsigned long pfn, unsigned long nr);
 void kho_debug_scratch_only_begin(void);
 void kho_debug_scratch_only_end(void);
+void kho_debug_fault(struct kho_out *out, struct kho_handover *h);
+void kho_debug_debugfs(struct dentry *dir);
 #else
 static inline bool kho_debug_preserve_in_scratch(unsigned long pfn,
 						 unsigned long nr)
@@ -151,6 +153,9 @@ static inline bool kho_debug_preserve_in_scratch(unsigned long pfn,
 
 static inline void kho_debug_scratch_only_begin(void) { }
 static inline void kho_debug_scratch_only_end(void) { }
+static inline void kho_debug_fault(struct kho_out *out,
+				   struct kho_handover *h) { }
+static inline void kho_debug_debugfs(struct dentry *dir) { }
 #endif
 
 #endif /* _KERNEL_KEXEC_HANDOVER_INTERNAL_H */

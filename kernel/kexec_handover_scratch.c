@@ -425,12 +425,27 @@ static void __init kho_stamp_run(phys_addr_t base, u64 len,
 }
 
 /*
+ * How many bitmaps a map of this machine's memory can list: one per
+ * KHO_BITMAP_BITS folios of each order.  A writer puts at least one in
+ * every chunk, so a longer chunk list is corrupt (for instance a loop).
+ */
+static unsigned long __init kho_max_bitmaps(void)
+{
+	unsigned long end_pfn = PHYS_PFN(memblock_end_of_DRAM()), n = 0;
+	unsigned int order;
+
+	for (order = 0; order <= MAX_PAGE_ORDER; order++)
+		n += DIV_ROUND_UP(end_pfn >> order, KHO_BITMAP_BITS);
+	return n;
+}
+
+/*
  * Walk the preserved-memory map.  KHO_WALK_CHECK must run first and succeed
  * before the other modes are used: they trust what it checked.
  */
 static const char * __init kho_walk_map(phys_addr_t first, enum kho_walk mode)
 {
-	unsigned long max_chunks = memblock_phys_mem_size() >> PAGE_SHIFT;
+	unsigned long max_chunks = kho_max_bitmaps();
 	phys_addr_t phys = first, next;
 	unsigned long nr = 0;
 
