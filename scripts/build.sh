@@ -42,4 +42,10 @@ fi
 
 info "building bzImage and modules in $KHO_OBJ"
 kmake ${KHO_MAKEFLAGS:-} bzImage modules
+# External modules (tools/testing/selftests/kho/*/), built as any
+# out-of-tree module is: make -C <src> O=<obj> M=<dir> modules
+for m in "$KHO_TOP"/tools/testing/selftests/kho/*/Makefile; do
+	[ -f "$m" ] || continue
+	kmake M="$(dirname "$m")" modules
+done
 info "built $(cat "$KHO_OBJ/include/config/kernel.release") ($KHO_OBJ/arch/x86/boot/bzImage)"
