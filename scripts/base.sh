@@ -6,6 +6,11 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
+# One unpack at a time: a second run waits, then finds the base ready.
+mkdir -p "$KHO_BUILD"
+exec 9>"$KHO_BUILD/.base.lock"
+flock 9
+
 if git -C "$KHO_SRC" rev-parse -q --verify base >/dev/null 2>&1; then
 	exit 0
 fi

@@ -6,6 +6,15 @@
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
+# Two checks in one clone would share build/ and corrupt each other.
+mkdir -p "$KHO_BUILD"
+exec 9>"$KHO_BUILD/.check.lock"
+if ! flock -n 9; then
+	echo "kho: error: another 'make check' is running in this clone" >&2
+	echo "kho: 0 passed, 1 failed"
+	exit 1
+fi
+
 rm -rf "$KHO_RESULTS"
 mkdir -p "$KHO_RESULTS"
 
