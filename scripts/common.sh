@@ -37,3 +37,33 @@ kmake() {
 	make -s -C "$KHO_SRC" O="$KHO_OBJ" -j"$KHO_JOBS" \
 		CC="ccache gcc" HOSTCC="ccache gcc" "$@"
 }
+
+# KTAP for host test scripts: KTAP_N counts results, KTAP_FAILED is 1 once
+# any failed.
+KTAP_N=0
+KTAP_FAILED=0
+
+ktap_result() {	# ktap_result <0|1> NAME [DIAGNOSTIC]
+	KTAP_N=$((KTAP_N + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $KTAP_N $2${3:+ # $3}"
+	else
+		echo "not ok $KTAP_N $2${3:+ # $3}"
+		KTAP_FAILED=1
+	fi
+}
+
+# ktap_relay PREFIX DOCUMENT: count the results (and pass on the timing
+# lines) of a qemu-run.py document as ours, their names prefixed by PREFIX
+ktap_relay() {
+	local line
+	while read -r line; do
+		case "$line" in
+		"ok "*|"not ok "*)
+			KTAP_N=$((KTAP_N + 1))
+			echo "$line" | sed -E "s/^(not ok|ok) [0-9]+ /\1 $KTAP_N $1/"
+			case "$line" in "not ok"*) KTAP_FAILED=1 ;; esac ;;
+		"# kho-timing"*|"# log:"*) echo "$line" ;;
+		esac
+	done <<<"$2"
+}

@@ -9,11 +9,6 @@
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
-n=0
-result() {	# result <0|1> name diag
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n $2 # $3"; else echo "not ok $n $2 # $3"; fi
-}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -45,9 +40,9 @@ rc=$?
 after=$(git -C "$KHO_SRC" rev-parse HEAD)
 if [ $rc -ne 0 ] && grep -q "overlay patch mm/memblock.c.patch does not apply" "$tmp/out" &&
 	[ "$before" = "$after" ]; then
-	result 0 broken_patch "stopped: $(head -1 "$tmp/out")"
+	ktap_result 0 broken_patch "stopped: $(head -1 "$tmp/out")"
 else
-	result 1 broken_patch "rc=$rc, tree moved: $([ "$before" != "$after" ] && echo yes || echo no): $(head -3 "$tmp/out" | tr '\n' ' ')"
+	ktap_result 1 broken_patch "rc=$rc, tree moved: $([ "$before" != "$after" ] && echo yes || echo no): $(head -3 "$tmp/out" | tr '\n' ' ')"
 fi
 
 # qemu_fault NAME FAULT EXPECTED-FAILURE
@@ -56,10 +51,11 @@ qemu_fault() {
 		--append "fault=$2" --timeout 15 >"$tmp/$2.tap" 2>&1
 	rc=$?
 	if [ $rc -ne 0 ] && grep -q "^not ok [0-9]* $3" "$tmp/$2.tap"; then
-		result 0 "$1" "detected: $(grep "^not ok [0-9]* $3" "$tmp/$2.tap" | cut -c1-120)"
+		ktap_result 0 "$1" "detected: $(grep "^not ok [0-9]* $3" "$tmp/$2.tap" | cut -c1-120)"
 	else
-		result 1 "$1" "rc=$rc, not reported as $3"
+		ktap_result 1 "$1" "rc=$rc, not reported as $3"
 	fi
 }
 qemu_fault guest_hang hang no_timeout
 qemu_fault guest_panic panic no_panic_or_oops
+exit $KTAP_FAILED

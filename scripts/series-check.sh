@@ -15,20 +15,15 @@ obj=$KHO_BUILD/series-check/obj
 
 echo "KTAP version 1"
 echo "# Subtest: series-check"
-n=0 failed=0
-result() {	# result <0|1> name [diag]
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n $2${3:+ # $3}"; else echo "not ok $n $2${3:+ # $3}"; failed=1; fi
-}
 
 if ! python3 "$KHO_TOP/scripts/series.py" export >&2; then
-	result 1 export "scripts/series.py export failed"
-	echo "1..$n"
+	ktap_result 1 export "scripts/series.py export failed"
+	echo "1..$KTAP_N"
 	exit 1
 fi
 patches=$(ls "$series"/*.patch 2>/dev/null | grep -v '/0000-')
 count=$(echo "$patches" | grep -c . || true)
-result 0 export "$count patches"
+ktap_result 0 export "$count patches"
 
 if [ -d "$tree" ]; then
 	git -C "$tree" am --abort >/dev/null 2>&1
@@ -43,7 +38,7 @@ cp "$KHO_TOP/configs/kho.config" "$obj/kho.config"
 for p in $patches; do
 	name=${p##*/}
 	if ! git -C "$tree" am -q "$p" >&2; then
-		result 1 "am:$name" "git am failed on a pristine base"
+		ktap_result 1 "am:$name" "git am failed on a pristine base"
 		git -C "$tree" am --abort >/dev/null 2>&1
 		break
 	fi
@@ -54,10 +49,10 @@ for p in $patches; do
 	out=$(cd "$tree" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --quiet --showfile \
 		${ignore:+--ignore "$ignore"} "$p" 2>&1)
 	if [ -z "$out" ]; then
-		result 0 "checkpatch:$name" "${ignore:+ignored $ignore}"
+		ktap_result 0 "checkpatch:$name" "${ignore:+ignored $ignore}"
 	else
 		echo "$out" >&2
-		result 1 "checkpatch:$name" "$(echo "$out" | grep -cE '^(ERROR|WARNING|CHECK)') issues"
+		ktap_result 1 "checkpatch:$name" "$(echo "$out" | grep -cE '^(ERROR|WARNING|CHECK)') issues"
 	fi
 	# Build this step: tinyconfig + fragment; options a later patch adds
 	# are simply unknown yet.
@@ -67,11 +62,11 @@ for p in $patches; do
 		cat "$KHO_OBJ/kho.config" >>"$KHO_OBJ/.config" &&
 		kmake olddefconfig >/dev/null 2>&1 &&
 		kmake bzImage modules' "$KHO_TOP" >"$KHO_RESULTS/series-build.log" 2>&1; then
-		result 0 "build:$name"
+		ktap_result 0 "build:$name"
 	else
 		tail -20 "$KHO_RESULTS/series-build.log" >&2
-		result 1 "build:$name" "see build/results/series-build.log"
+		ktap_result 1 "build:$name" "see build/results/series-build.log"
 	fi
 done
-echo "1..$n"
-exit $failed
+echo "1..$KTAP_N"
+exit $KTAP_FAILED

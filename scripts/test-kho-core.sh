@@ -8,23 +8,18 @@
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
+echo "KTAP version 1"
+echo "# Subtest: kho-core"
 out=$(python3 "$KHO_TOP/scripts/qemu-run.py" --name kho-core --hops 0 \
 	--scenario kho-core --append "kho=on" --kunit --mem 1G)
-rc=$?
-echo "$out" | grep -v '^1\.\.'
-
-n=$(echo "$out" | grep -cE '^(not )?ok [0-9]+')
-res() {	# res <0|1> name diag
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n $2 # $3"; else echo "not ok $n $2 # $3"; rc=1; fi
-}
+ktap_relay "" "$out"
 
 dtb=$KHO_BUILD/logs/kho-core.fdt
 if [ -s "$dtb" ] && dts=$(dtc -q -I dtb -O dts "$dtb" 2>&1); then
-	res 0 fdt_decodes "dtc -I dtb: $(wc -c <"$dtb") bytes"
+	ktap_result 0 fdt_decodes "dtc -I dtb: $(wc -c <"$dtb") bytes"
 	echo "$dts" | sed 's/^/# /'
 	echo "$dts" | grep -q 'compatible = "kho-v1";'
-	res $? fdt_compatible_kho_v1 "root compatible"
+	ktap_result $? fdt_compatible_kho_v1 "root compatible"
 	# Properties are native-endian (little-endian here); dtc prints
 	# big-endian cells, so turn the cells back into bytes first.
 	map=$(echo "$dts" | python3 -c '
@@ -34,18 +29,15 @@ if m:
     raw = b"".join(int(c, 16).to_bytes(4, "big") for c in m.groups())
     print(hex(int.from_bytes(raw, "little")))')
 	[ -n "$map" ] && [ "$map" != 0x0 ]
-	res $? fdt_memory_map_nonzero "preserved-memory-map = ${map:-missing}"
+	ktap_result $? fdt_memory_map_nonzero "preserved-memory-map = ${map:-missing}"
 	echo "$dts" | awk '/^\tkho_test \{/ { t = 1 } t && /fdt = <0x/ { f = 1 } END { exit !f }'
-	res $? fdt_kho_test_subtree "kho_test { fdt = <...> }"
+	ktap_result $? fdt_kho_test_subtree "kho_test { fdt = <...> }"
 else
-	res 1 fdt_decodes "no blob or dtc failed: ${dts:-empty}"
+	ktap_result 1 fdt_decodes "no blob or dtc failed: ${dts:-empty}"
 fi
 
 off=$(python3 "$KHO_TOP/scripts/qemu-run.py" --name kho-off --hops 0 \
 	--scenario kho-off)
-[ $? -eq 0 ] || rc=1
-echo "$off" | grep -E '^(not )?ok' |
-	awk -v n=$n '{ i = ($1 == "not") ? 3 : 2; $i += n; $(i + 1) = "kho_off." $(i + 1); print }'
-n=$((n + $(echo "$off" | grep -cE '^(not )?ok [0-9]+')))
-echo "1..$n"
-exit $rc
+ktap_relay kho_off. "$off"
+echo "1..$KTAP_N"
+exit $KTAP_FAILED

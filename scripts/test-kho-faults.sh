@@ -16,29 +16,16 @@ cases=(
 	"folio_in_scratch|preserved memory inside scratch"
 	"scratch_truncated|bad scratch list size"
 )
-n=0 rc=0
 echo "KTAP version 1"
 echo "# Subtest: kho-faults"
 for c in "${cases[@]}"; do
 	fault=${c%%|*} why=${c#*|}
 	out=$(python3 "$KHO_TOP/scripts/qemu-run.py" --name "fault-$fault" \
 		--hops 1 --scenario kho-fault --append "kho=on kho_fault=$fault")
-	[ $? -eq 0 ] || rc=1
-	while read -r line; do
-		case "$line" in "ok "*|"not ok "*)
-			n=$((n + 1))
-			echo "$line" | sed -E "s/^(not ok|ok) [0-9]+ /\1 $n $fault./"
-			case "$line" in "not ok"*) rc=1 ;; esac ;;
-		esac
-	done <<<"$out"
-	n=$((n + 1))
-	if grep -q "KHO: ignoring the handover from the previous kernel: $why;" \
-		"$KHO_BUILD/logs/fault-$fault.log"; then
-		echo "ok $n $fault.reason # $why"
-	else
-		echo "not ok $n $fault.reason # expected: $why"
-		rc=1
-	fi
+	ktap_relay "$fault." "$out"
+	grep -q "KHO: ignoring the handover from the previous kernel: $why;" \
+		"$KHO_BUILD/logs/fault-$fault.log"
+	ktap_result $? "$fault.reason" "expected: $why"
 done
-echo "1..$n"
-exit $rc
+echo "1..$KTAP_N"
+exit $KTAP_FAILED

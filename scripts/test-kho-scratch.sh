@@ -13,23 +13,6 @@
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
-n=0 rc=0
-res() {	# res <0|1> name diag
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n $2 # $3"; else echo "not ok $n $2 # $3"; rc=1; fi
-}
-# relay NAME OUTPUT: count a qemu-run.py document's results as ours
-relay() {
-	while read -r line; do
-		case "$line" in
-		"ok "*|"not ok "*)
-			n=$((n + 1))
-			echo "$line" | sed -E "s/^(not ok|ok) [0-9]+ /\1 $n $1./"
-			case "$line" in "not ok"*) rc=1 ;; esac ;;
-		"# kho-timing"*) echo "$line" ;;
-		esac
-	done <<<"$2"
-}
 layouts() { grep -o '# kho-scratch-layout: .*' "$KHO_BUILD/logs/$1.log" | cut -d' ' -f3- | sed 's/ *$//'; }
 total_mib() { local t=0 r; for r in $1; do t=$((t + ${r#*:})); done; echo $((t >> 20)); }
 
@@ -38,14 +21,14 @@ echo "# Subtest: kho-scratch"
 
 out=$(python3 "$KHO_TOP/scripts/qemu-run.py" --name scratch-chain --hops 3 \
 	--numa --mem 2G --scenario kho-scratch --append kho=on --timeout 200)
-relay chain "$out"
+ktap_relay chain. "$out"
 mapfile -t lay < <(layouts scratch-chain)
 uniq=$(printf '%s\n' "${lay[@]}" | sort -u | wc -l)
 [ ${#lay[@]} -eq 4 ] && [ "$uniq" -eq 1 ]
-res $? chain_same_layout "${#lay[@]} generations, $uniq distinct: ${lay[0]:-none}"
+ktap_result $? chain_same_layout "${#lay[@]} generations, $uniq distinct: ${lay[0]:-none}"
 regions=$(echo "${lay[0]:-}" | wc -w)
 [ "$regions" -eq 4 ]
-res $? chain_regions_lowmem_global_2nodes "$regions regions, $(total_mib "${lay[0]:-}") MiB"
+ktap_result $? chain_regions_lowmem_global_2nodes "$regions regions, $(total_mib "${lay[0]:-}") MiB"
 
 # boot NAME APPEND: one cold boot reporting its layout; prints the layout
 # (the runner's own verdict is kept in build/logs/scratch-NAME.tap)
@@ -68,19 +51,19 @@ echo "# 50%:     $half ($ht MiB)"
 # N% is a percentage of the reserved memory and the default is 200%, so 50%
 # is a quarter of the default, up to the rounding of each region to 2 MiB.
 [ "$dt" -gt 0 ] && [ $((ht * 10)) -ge $((dt * 2)) ] && [ $((ht * 10)) -le $((dt * 4)) ]
-res $? param_percent "50% gives $ht MiB against $dt MiB for the default 200%"
+ktap_result $? param_percent "50% gives $ht MiB against $dt MiB for the default 200%"
 sizes=$(for r in $exact; do echo -n "$((${r#*:} >> 20)) "; done)
 [ "$sizes" = "16 64 32 " ]
-res $? param_sizes "kho_scratch=16M,64M,32M gives ${sizes:-none}(MiB)"
+ktap_result $? param_sizes "kho_scratch=16M,64M,32M gives ${sizes:-none}(MiB)"
 grep -q 'KHO: invalid kho_scratch=lots' "$KHO_BUILD/logs/scratch-bad.log" &&
 	[ "$(total_mib "$bad")" -eq "$dt" ]
-res $? param_bad_reported "reported, default used: $(total_mib "$bad") MiB"
+ktap_result $? param_bad_reported "reported, default used: $(total_mib "$bad") MiB"
 grep -q 'KHO: cannot reserve .* Kexec HandOver is disabled for this boot' \
 	"$KHO_BUILD/logs/scratch-huge.log" && [ "$huge" = none ] &&
 	grep -q '^ok [0-9]* gen0' "$KHO_BUILD/logs/scratch-huge.tap"
-res $? param_unreservable_disables_kho "64G global: KHO off, boot completes"
+ktap_result $? param_unreservable_disables_kho "64G global: KHO off, boot completes"
 out=$(python3 "$KHO_TOP/scripts/qemu-run.py" --name scratch-nofit --hops 0 \
 	--scenario kho-kexec-nofit --append "kho=on kho_scratch=2M,2M,2M")
-relay nofit "$out"
-echo "1..$n"
-exit $rc
+ktap_relay nofit. "$out"
+echo "1..$KTAP_N"
+exit $KTAP_FAILED
