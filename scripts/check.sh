@@ -58,6 +58,10 @@ if grep -q '^ok' "$KHO_RESULTS/build.tap"; then
 	run_test kho-scratch "$KHO_TOP/scripts/test-kho-scratch.sh"
 	run_test kho-restore python3 "$KHO_TOP/scripts/qemu-run.py" --name kho-restore \
 		--hops 5 --scenario kho-restore --append kho=on --timeout 200
+	run_test selftest-chain5 bash "$KHO_TOP/tools/testing/selftests/kho/vmtest.sh" \
+		-k "$KHO_OBJ" -n 5 -N -o "$KHO_BUILD/logs/selftest-chain5.log"
+	run_test selftest-chain10-256M bash "$KHO_TOP/tools/testing/selftests/kho/vmtest.sh" \
+		-k "$KHO_OBJ" -n 10 -m 256M -r 1G -o "$KHO_BUILD/logs/selftest-chain10-256M.log"
 	run_test kho-faults "$KHO_TOP/scripts/test-kho-faults.sh"
 	run_test kho-order python3 "$KHO_TOP/scripts/qemu-run.py" --name kho-order \
 		--hops 1 --scenario kho-order --append kho=on
