@@ -23,6 +23,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/notifier.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/unaligned.h>
@@ -1122,8 +1123,10 @@ int kho_out_preserve_vmalloc(struct kho_out *out, void *ptr,
 	unsigned int order;
 	int ret = -EBUSY;
 
+	/* vmalloc() areas, and areas kho_restore_vmalloc() mapped */
 	vm = find_vm_area(ptr);
-	if (!vm || vm->addr != ptr || !(vm->flags & VM_ALLOC) || !vm->pages ||
+	if (!vm || vm->addr != ptr ||
+	    !(vm->flags & (VM_ALLOC | VM_MAP_PUT_PAGES)) || !vm->pages ||
 	    !vm->nr_pages)
 		return -EINVAL;
 	order = kho_vm_order(vm);
@@ -1176,7 +1179,8 @@ int kho_out_unpreserve_vmalloc(struct kho_out *out,
 
 /**
  * kho_preserve_vmalloc() - preserve the pages of a vmalloc() area
- * @ptr:          start of an area returned by vmalloc() and friends
+ * @ptr:          start of an area returned by vmalloc() and friends, or by
+ *                kho_restore_vmalloc()
  * @preservation: handle to fill in, for the caller to hand over
  *
  * Preserves every folio backing the area and a list of their physical
@@ -1233,33 +1237,88 @@ void __init kho_stamp_folio(struct page *page, unsigned int order)
 	atomic_long_add(1L << order, &kho_in_pages);
 }
 
-/* Take the stamp of @page; false if it has none (or someone else took it) */
-static bool kho_take_stamp(struct page *page, unsigned int *order)
+/* Order of the preserved folio @page heads, or -1 if it heads none */
+int kho_stamp_order(struct page *page)
+{
+	unsigned long info = READ_ONCE(page->private);
+
+	if ((info & ~KHO_PAGE_ORDER_MASK) != KHO_PAGE_MAGIC)
+		return -1;
+	return info & KHO_PAGE_ORDER_MASK;
+}
+
+/**
+ * kho_preserved_folio - find the preserved folio that covers a page
+ * @pfn:  the page
+ * @head: set to the first page of the folio
+ *
+ * Context: Any context.
+ * Return: the folio's order, or -1 if no preserved folio that is still to
+ * be restored covers @pfn.
+ */
+int kho_preserved_folio(unsigned long pfn, unsigned long *head)
+{
+	unsigned int order;
+
+	for (order = 0; order <= MAX_PAGE_ORDER; order++) {
+		unsigned long h = ALIGN_DOWN(pfn, 1UL << order);
+
+		if (pfn_valid(h) && kho_stamp_order(pfn_to_page(h)) >= order) {
+			*head = h;
+			return kho_stamp_order(pfn_to_page(h));
+		}
+	}
+	return -1;
+}
+
+/*
+ * Take the stamp of @page, which must head a preserved folio of @order (or
+ * of any order if @order is negative); false if it does not, or if someone
+ * else took the stamp first.
+ */
+static bool kho_take_stamp(struct page *page, int *order)
 {
 	unsigned long info = READ_ONCE(page->private);
 
 	if ((info & ~KHO_PAGE_ORDER_MASK) != KHO_PAGE_MAGIC ||
+	    (*order >= 0 && (info & KHO_PAGE_ORDER_MASK) != *order) ||
 	    cmpxchg(&page->private, info, 0) != info)
 		return false;
 	*order = info & KHO_PAGE_ORDER_MASK;
 	return true;
 }
 
-static struct folio *kho_restore_page(struct page *page, unsigned int order)
+/*
+ * Give the pages of a preserved folio back to the kernel, as one folio of
+ * @order or, unless @compound, as 1 << @order independent pages, each with
+ * a reference count of 1.
+ */
+static void kho_restore_pages(struct page *page, unsigned int order,
+			      bool compound)
 {
 	unsigned long i, nr = 1UL << order;
 
 	for (i = 0; i < nr; i++) {
 		ClearPageReserved(page + i);
 		if (i)
-			set_page_count(page + i, 0);
+			set_page_count(page + i, compound ? 0 : 1);
 	}
-	if (order)
+	if (order && compound)
 		prep_compound_page(page, order);
 	adjust_managed_page_count(page, nr);
 	atomic_long_dec(&kho_in_folios);
 	atomic_long_sub(nr, &kho_in_pages);
-	return page_folio(page);
+}
+
+/* The page at @phys, if it heads a preserved folio of @order; see above */
+static struct page *kho_take_folio(phys_addr_t phys, int *order)
+{
+	struct page *page = pfn_to_online_page(PHYS_PFN(phys));
+
+	if (!kho_enable || !page || !PAGE_ALIGNED(phys) ||
+	    !kho_take_stamp(page, order))
+		return NULL;
+	return page;
 }
 
 /**
@@ -1276,17 +1335,17 @@ static struct folio *kho_restore_page(struct page *page, unsigned int order)
  */
 struct folio *kho_restore_folio(phys_addr_t phys)
 {
-	struct page *page = pfn_to_online_page(PHYS_PFN(phys));
-	unsigned int order;
+	int order = -1;
+	struct page *page = kho_take_folio(phys, &order);
 
-	if (!kho_enable)
-		return NULL;
-	if (!page || !PAGE_ALIGNED(phys) || !kho_take_stamp(page, &order)) {
-		pr_warn("no preserved folio at %pa to restore (never preserved, or already restored)\n",
-			&phys);
+	if (!page) {
+		if (kho_enable)
+			pr_warn("no preserved folio at %pa to restore (never preserved, or already restored)\n",
+				&phys);
 		return NULL;
 	}
-	return kho_restore_page(page, order);
+	kho_restore_pages(page, order, true);
+	return page_folio(page);
 }
 EXPORT_SYMBOL_GPL(kho_restore_folio);
 
@@ -1306,20 +1365,19 @@ EXPORT_SYMBOL_GPL(kho_restore_folio);
 void *kho_restore_phys(phys_addr_t phys, size_t size)
 {
 	unsigned long pfn = PHYS_PFN(phys), end = PHYS_PFN(phys + size);
-	unsigned int order;
 
 	if (!kho_enable || !size || !PAGE_ALIGNED(phys) || !PAGE_ALIGNED(size))
 		return NULL;
 	while (pfn < end) {
-		struct page *page = pfn_to_online_page(pfn);
+		int order = -1;
+		struct page *page = kho_take_folio(PFN_PHYS(pfn), &order);
 
-		if (!page || !kho_take_stamp(page, &order) ||
-		    pfn + (1UL << order) > end) {
+		if (!page || pfn + (1UL << order) > end) {
 			pr_warn("cannot restore [mem %pa+%zx]: pfn %#lx was not preserved or was already restored\n",
 				&phys, size, pfn);
 			return NULL;
 		}
-		kho_restore_page(page, order);
+		kho_restore_pages(page, order, true);
 		pfn += 1UL << order;
 	}
 	return phys_to_virt(phys);
@@ -1338,18 +1396,100 @@ static int __init kho_report_unrestored(void)
 }
 late_initcall_sync(kho_report_unrestored);
 
+/*
+ * Restore the folios listed by one vmalloc chunk into @pages; the count of
+ * folios restored so far is in *@done.  False if the chunk is corrupt.
+ */
+static bool kho_restore_vmalloc_chunk(const struct kho_vmalloc_chunk *chunk,
+				      const struct kho_vmalloc *pres,
+				      struct page **pages, unsigned int *done)
+{
+	unsigned int i, j;
+
+	if (chunk->hdr.num_elms > KHO_VMALLOC_CHUNK_ENTRIES ||
+	    chunk->hdr.num_elms > pres->nr_folios - *done)
+		return false;
+	for (i = 0; i < chunk->hdr.num_elms; i++) {
+		int order = pres->order;
+		struct page *page = kho_take_folio(chunk->phys[i], &order);
+
+		if (!page)
+			return false;
+		kho_restore_pages(page, order, false);
+		for (j = 0; j < 1U << order; j++)
+			pages[((unsigned long)*done << order) + j] = page + j;
+		(*done)++;
+	}
+	return true;
+}
+
 /**
  * kho_restore_vmalloc() - map a vmalloc area preserved by the previous kernel
- * @preservation: handle written by kho_preserve_vmalloc()
+ * @preservation: handle written by kho_preserve_vmalloc() and handed over
  *
- * Not implemented yet: vmalloc areas are preserved but cannot be mapped
- * again; their pages stay reserved in the next kernel.
+ * Restores every page of the area and maps them, in their original order,
+ * at a new virtual address.  The caller owns the area and frees it with
+ * vfree(), which also frees the pages.  The page list the previous kernel
+ * wrote is freed.  The mapping uses small pages even if the area was
+ * mapped with huge pages before.
  *
- * Context: Process context.
- * Return: NULL.
+ * Context: Process context; may sleep.
+ * Return: the address of the area, or NULL (with a warning) if the handle
+ * is corrupt, a page was not preserved or already restored, or memory ran
+ * out.  Pages restored before a failure are freed: the area is lost.
  */
 void *kho_restore_vmalloc(const struct kho_vmalloc *preservation)
 {
+	struct kho_vmalloc pres = *preservation;
+	phys_addr_t phys = pres.first;
+	unsigned long i, nr_pages;
+	unsigned int done = 0;
+	struct page **pages;
+	void *addr;
+	bool ok;
+
+	if (!kho_enable)
+		return NULL;
+	nr_pages = (unsigned long)pres.nr_folios << min_t(u16, pres.order,
+							  MAX_PAGE_ORDER);
+	if (!phys || !pres.nr_folios || pres.reserved ||
+	    pres.order > MAX_PAGE_ORDER || nr_pages > totalram_pages()) {
+		pr_warn("cannot restore vmalloc area: corrupt handle (first %#llx, %u folios of order %u)\n",
+			pres.first, pres.nr_folios, pres.order);
+		return NULL;
+	}
+	pages = kvmalloc_array(nr_pages, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return NULL;
+
+	/* Each chunk is restored before it is read, so a loop cannot recur */
+	while (phys && done < pres.nr_folios) {
+		struct folio *folio = kho_restore_folio(phys);
+
+		if (!folio)
+			break;
+		ok = !folio_order(folio) &&
+		     kho_restore_vmalloc_chunk(folio_address(folio), &pres,
+					       pages, &done);
+		phys = ok ? ((struct kho_vmalloc_chunk *)
+			     folio_address(folio))->hdr.next_phys : 0;
+		folio_put(folio);
+		if (!ok)
+			break;
+	}
+	addr = NULL;
+	if (done == pres.nr_folios && !phys)
+		addr = vmap(pages, nr_pages, VM_MAP | VM_MAP_PUT_PAGES,
+			    PAGE_KERNEL);
+	if (addr)
+		return addr;
+
+	pr_warn("cannot restore vmalloc area at %#llx: %u of %u folios found in its page list%s\n",
+		pres.first, done, pres.nr_folios,
+		done == pres.nr_folios ? ", or out of memory" : "");
+	for (i = 0; i < ((unsigned long)done << pres.order); i++)
+		__free_page(pages[i]);
+	kvfree(pages);
 	return NULL;
 }
 EXPORT_SYMBOL_GPL(kho_restore_vmalloc);
@@ -1453,6 +1593,89 @@ static phys_addr_t kho_in_fdt __ro_after_init;
 void __init kho_in_set_fdt(phys_addr_t fdt_phys)
 {
 	kho_in_fdt = fdt_phys;
+}
+
+/**
+ * struct kho_in_subtree - copy of a handed-over subsystem FDT, for debugfs
+ * @list: entry in kho_in_subtrees
+ * @blob: the copy
+ * @name: the subsystem's name
+ */
+struct kho_in_subtree {
+	struct list_head list;
+	struct debugfs_blob_wrapper blob;
+	char name[];
+};
+
+static LIST_HEAD(kho_in_subtrees);
+
+/*
+ * A subsystem FDT lies in a preserved folio and is its owner's to restore
+ * and free, so debugfs shows a copy taken before any owner can run.  A
+ * child whose FDT does not lie whole in one preserved folio, or is not an
+ * FDT, is only named in the log.
+ */
+static void __init kho_in_copy_subtree(const void *fdt, int off)
+{
+	const char *name = fdt_get_name(fdt, off, NULL);
+	unsigned long head, end;
+	struct kho_in_subtree *sub;
+	const void *blob;
+	const u64 *prop;
+	phys_addr_t phys;
+	int order, len;
+
+	prop = fdt_getprop(fdt, off, KHO_FDT_SUB_TREE_PROP_NAME, &len);
+	if (!name || !prop || len != sizeof(*prop))
+		goto bad;
+	phys = get_unaligned(prop);
+	order = kho_preserved_folio(PHYS_PFN(phys), &head);
+	if (order < 0 || !IS_ALIGNED(phys, sizeof(u64)))
+		goto bad;
+	end = PFN_PHYS(head + (1UL << order));
+	blob = phys_to_virt(phys);
+	if (end - phys < sizeof(struct fdt_header) || fdt_check_header(blob) ||
+	    fdt_totalsize(blob) > end - phys)
+		goto bad;
+
+	len = strlen(name) + 1;
+	sub = kzalloc(struct_size(sub, name, len), GFP_KERNEL);
+	if (!sub)
+		return;
+	sub->blob.data = kmemdup(blob, fdt_totalsize(blob), GFP_KERNEL);
+	if (!sub->blob.data) {
+		kfree(sub);
+		return;
+	}
+	sub->blob.size = fdt_totalsize(blob);
+	strscpy(sub->name, name, len);
+	list_add_tail(&sub->list, &kho_in_subtrees);
+	return;
+bad:
+	pr_warn("handed-over subtree '%s' has no valid FDT in preserved memory; not shown in debugfs\n",
+		name ? name : "?");
+}
+
+/*
+ * Copy the subsystem FDTs for debugfs, and take the root FDT, which the
+ * previous kernel preserved like any folio, for good: it is read by
+ * kho_retrieve_subtree() and shown in debugfs for the whole uptime.
+ */
+static void __init kho_in_init(void)
+{
+	struct page *page;
+	const void *fdt;
+	int order = -1;
+	int off;
+
+	if (!kho_in_fdt)
+		return;
+	page = kho_take_folio(kho_in_fdt, &order);
+	if (page)
+		kho_restore_pages(page, order, true);
+	fdt = phys_to_virt(kho_in_fdt);
+	fdt_for_each_subnode(off, fdt, 0)
+		kho_in_copy_subtree(fdt, off);
 }
 
 /**
@@ -1576,9 +1799,41 @@ static int kho_finalize_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(kho_finalize_fops, kho_finalize_get,
 			 kho_finalize_set, "%llu\n");
 
+static int kho_unrestored_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "folios %ld\nbytes %lu\n",
+		   atomic_long_read(&kho_in_folios),
+		   atomic_long_read(&kho_in_pages) << PAGE_SHIFT);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kho_unrestored);
+
+/*
+ * kho/in/ on a boot that received a handover: fdt, sub_fdts/<name>, and
+ * unrestored, what is still preserved and not yet restored.
+ */
+static void __init kho_debugfs_in(struct dentry *root)
+{
+	static struct debugfs_blob_wrapper fdt_blob;
+	struct kho_in_subtree *sub;
+	struct dentry *in, *subs;
+
+	if (!kho_in_fdt)
+		return;
+	in = debugfs_create_dir("in", root);
+	subs = debugfs_create_dir("sub_fdts", in);
+	fdt_blob.data = phys_to_virt(kho_in_fdt);
+	fdt_blob.size = fdt_totalsize(fdt_blob.data);
+	debugfs_create_blob("fdt", 0400, in, &fdt_blob);
+	list_for_each_entry(sub, &kho_in_subtrees, list)
+		debugfs_create_blob(sub->name, 0400, subs, &sub->blob);
+	debugfs_create_file("unrestored", 0400, in, NULL,
+			    &kho_unrestored_fops);
+}
+
 /*
  * kho/out/ holds finalize, fdt (while finalized), sub_fdts/, and the scratch
- * region files scratch_phys and scratch_len.
+ * region files scratch_phys and scratch_len; kho/in/ is described above.
  */
 static int __init kho_debugfs_init(void)
 {
@@ -1600,6 +1855,7 @@ static int __init kho_debugfs_init(void)
 				   &kho_finalize_fops);
 	kho_scratch_debugfs(kho_out.dir);
 	kho_debug_debugfs(kho_out.dir);
+	kho_debugfs_in(root);
 	return 0;
 
 err:
@@ -1630,6 +1886,7 @@ static int __init kho_init(void)
 		       ret);
 		return ret;
 	}
+	kho_in_init();
 	pr_info("enabled\n");
 	return 0;
 }

@@ -40,18 +40,16 @@ bool kho_debug_preserve_in_scratch(unsigned long pfn, unsigned long nr)
 {
 	const struct kho_scratch_entry *scratch;
 	phys_addr_t start = PFN_PHYS(pfn), end = PFN_PHYS(pfn + nr);
-	unsigned int i, cnt;
+	unsigned int cnt;
+	int i;
 
 	scratch = kho_scratch_ranges(&cnt);
-	for (i = 0; i < cnt; i++) {
-		if (start < scratch[i].addr + scratch[i].size &&
-		    scratch[i].addr < end) {
-			pr_err("refusing to preserve [mem %pa-%pa]: it overlaps scratch region %u\n",
-			       &start, &end, i);
-			return true;
-		}
-	}
-	return false;
+	i = kho_scratch_overlaps(scratch, cnt, start, end - start);
+	if (i < 0)
+		return false;
+	pr_err("refusing to preserve [mem %pa-%pa]: it overlaps scratch region %d\n",
+	       &start, &end, i);
+	return true;
 }
 
 /* memblock.reserved when scratch-only mode began */

@@ -99,6 +99,7 @@ struct kho_serialization {
  * @dir:         debugfs ``kho/out`` directory, NULL for private instances
  * @sub_fdts:    debugfs ``kho/out/sub_fdts`` directory, or NULL
  * @fdt_file:    debugfs ``kho/out/fdt`` file while finalized, or NULL
+ * @image:       the loaded kexec image that carries this handover, if any
  */
 struct kho_out {
 	struct kho_mem_track track;
@@ -113,7 +114,7 @@ struct kho_out {
 	struct dentry *dir;
 	struct dentry *sub_fdts;
 	struct dentry *fdt_file;
-	struct kimage *image;		/* kexec image carrying the handover */
+	struct kimage *image;
 };
 
 int kho_out_init(struct kho_out *out);
@@ -136,6 +137,63 @@ void kho_scratch_debugfs(struct dentry *dir);
 /* Incoming handover: kexec_handover_scratch.c tells kexec_handover.c */
 void kho_in_set_fdt(phys_addr_t fdt_phys);
 void kho_stamp_folio(struct page *page, unsigned int order);
+int kho_stamp_order(struct page *page);
+int kho_preserved_folio(unsigned long pfn, unsigned long *head);
+
+/* Upper bound on scratch regions: lowmem, global and one per node */
+#define KHO_SCRATCH_MAX		(2 + MAX_NUMNODES)
+
+/**
+ * struct kho_check - an incoming handover and the memory it lives in
+ * @h:       what the previous kernel handed over
+ * @scratch: the scratch list, in memory the checker may read; the number
+ *           of entries is derived from @h.scratch_len
+ * @end_pfn: end of memory; bounds the length of the chunk list
+ * @is_ram:  whether [@addr, @addr + @len) is RAM
+ * @va:      a pointer through which to read the page at @addr, which has
+ *           passed @is_ram
+ * @priv:    for the owner of the callbacks
+ *
+ * At boot the callbacks are memblock and the direct map; the KUnit suite
+ * backs them with a buffer posing as physical memory.
+ */
+struct kho_check {
+	struct kho_handover h;
+	const struct kho_scratch_entry *scratch;
+	unsigned long end_pfn;
+	bool (*is_ram)(const struct kho_check *c, phys_addr_t addr, u64 len);
+	const void *(*va)(const struct kho_check *c, phys_addr_t addr);
+	void *priv;
+};
+
+static inline unsigned int kho_check_nr_scratch(const struct kho_check *c)
+{
+	return c->h.scratch_len / sizeof(*c->scratch);
+}
+
+/**
+ * struct kho_map_visitor - what kho_check_map() does with a valid map
+ * @run:      called for each run of preserved folios of one order
+ * @map_page: called for each chunk and bitmap page once it has been read
+ * @priv:     for the owner of the callbacks
+ */
+struct kho_map_visitor {
+	void (*run)(const struct kho_map_visitor *v, phys_addr_t base,
+		    u64 len, unsigned int order);
+	void (*map_page)(const struct kho_map_visitor *v, phys_addr_t phys,
+			 const void *page);
+	void *priv;
+};
+
+/* kexec_handover_check.c */
+int kho_scratch_overlaps(const struct kho_scratch_entry *scratch,
+			 unsigned int nr, phys_addr_t addr, u64 len);
+const char *kho_check_layout(const struct kho_check *c);
+const char *kho_check_scratch(const struct kho_check *c);
+const char *kho_check_fdt(const struct kho_check *c, phys_addr_t *map);
+const char *kho_check_map(const struct kho_check *c, phys_addr_t first,
+			  const struct kho_map_visitor *v);
+const char *kho_check_handover(const struct kho_check *c, phys_addr_t *map);
 
 /* kexec_handover_debug.c */
 #ifdef CONFIG_KEXEC_HANDOVER_DEBUG

@@ -19,6 +19,7 @@
 #include <linux/memblock.h>
 #include <linux/mm.h>
 #include <linux/nodemask.h>
+#include <linux/sched/clock.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/unaligned.h>
@@ -49,9 +50,6 @@
  * image inside them.
  */
 
-/* Upper bound on scratch regions: lowmem, global and one per node */
-#define KHO_SCRATCH_MAX		(2 + MAX_NUMNODES)
-
 /* Scratch in use by this boot: a permanent array, also handed over */
 static struct kho_scratch_entry *kho_scratch;
 static unsigned int kho_scratch_cnt;
@@ -60,15 +58,22 @@ static unsigned int kho_scratch_cnt;
 static unsigned int kho_scratch_pct __initdata = 200;
 static phys_addr_t kho_scratch_size[3] __initdata;	/* low, global, node */
 
-/* What the previous kernel handed over (x86: setup_data) */
+/* What the previous kernel handed over (x86: setup_data), and its checks */
+static bool __init kho_boot_is_ram(const struct kho_check *c,
+				   phys_addr_t addr, u64 len);
+static const void * __init kho_boot_va(const struct kho_check *c,
+				       phys_addr_t addr);
+
 static struct {
-	phys_addr_t fdt_phys;
-	u64 fdt_len;
-	phys_addr_t scratch_phys;
-	u64 scratch_len;
+	struct kho_check c;
 	bool scratch_marked;	/* incoming scratch in effect */
 	phys_addr_t map_phys;	/* preserved-memory map, once reserved */
-} kho_in __initdata;
+	/* What reading the map cost, and what it held */
+	u64 check_ns, reserve_ns;
+	unsigned long map_pages, runs, folios, pages;
+} kho_in __initdata = {
+	.c = { .is_ram = kho_boot_is_ram, .va = kho_boot_va },
+};
 
 static struct kho_scratch_entry kho_scratch_in[KHO_SCRATCH_MAX] __initdata;
 static bool kho_cold_reserved __initdata;
@@ -264,51 +269,18 @@ fail:
 void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
 			 phys_addr_t scratch_phys, u64 scratch_len)
 {
-	kho_in.fdt_phys = fdt_phys;
-	kho_in.fdt_len = fdt_len;
-	kho_in.scratch_phys = scratch_phys;
-	kho_in.scratch_len = scratch_len;
-}
-
-static bool __init kho_ranges_overlap(phys_addr_t a, u64 alen,
-				      phys_addr_t b, u64 blen)
-{
-	return a < b + blen && b < a + alen;
-}
-
-/* Check the incoming scratch list; return a reason on failure */
-static const char * __init kho_scratch_check(unsigned int cnt)
-{
-	unsigned int i, j;
-
-	for (i = 0; i < cnt; i++) {
-		const struct kho_scratch_entry *e = &kho_scratch_in[i];
-
-		if (!e->size || e->addr + e->size < e->addr)
-			return "empty or wrapping scratch region";
-		if (!PAGE_ALIGNED(e->addr) || !PAGE_ALIGNED(e->size))
-			return "scratch region not page aligned";
-		if (!memblock_is_region_memory(e->addr, e->size))
-			return "scratch region outside RAM";
-		if (kho_ranges_overlap(e->addr, e->size, kho_in.scratch_phys,
-				       kho_in.scratch_len) ||
-		    kho_ranges_overlap(e->addr, e->size, kho_in.fdt_phys,
-				       kho_in.fdt_len))
-			return "scratch region overlaps the handover data";
-		for (j = 0; j < i; j++)
-			if (kho_ranges_overlap(e->addr, e->size,
-					       kho_scratch_in[j].addr,
-					       kho_scratch_in[j].size))
-				return "scratch regions overlap";
-	}
-	return NULL;
+	kho_in.c.h.fdt_phys = fdt_phys;
+	kho_in.c.h.fdt_len = fdt_len;
+	kho_in.c.h.scratch_phys = scratch_phys;
+	kho_in.c.h.scratch_len = scratch_len;
 }
 
 static void __init kho_drop_handover(const char *why)
 {
 	pr_err("ignoring the handover from the previous kernel: %s; booting without Kexec HandOver, preserved memory is lost\n",
 	       why);
-	memset(&kho_in, 0, sizeof(kho_in));
+	memset(&kho_in.c.h, 0, sizeof(kho_in.c.h));
+	kho_in.scratch_marked = false;
 	kho_disable();
 }
 
@@ -322,101 +294,99 @@ static void __init kho_drop_handover(const char *why)
  */
 void __init kho_scratch_init(void)
 {
-	const char *why = NULL;
-	unsigned int cnt;
+	struct kho_handover *h = &kho_in.c.h;
+	const char *why;
+	unsigned int i;
 	void *p;
 
-	if (!kho_in.scratch_phys)
+	if (!h->scratch_phys)
 		return;
 	if (!kho_is_enabled()) {
 		pr_warn("the previous kernel handed memory over, but this kernel was booted without kho=on; the preserved memory is lost\n");
-		memset(&kho_in, 0, sizeof(kho_in));
+		memset(h, 0, sizeof(*h));
 		return;
 	}
 
-	cnt = div_u64(kho_in.scratch_len, sizeof(struct kho_scratch_entry));
-	if (!cnt || cnt > KHO_SCRATCH_MAX ||
-	    kho_in.scratch_len % sizeof(struct kho_scratch_entry))
-		why = "bad scratch list size";
-	else if (!IS_ALIGNED(kho_in.scratch_phys, sizeof(u64)) ||
-		 !memblock_is_region_memory(kho_in.scratch_phys,
-					    kho_in.scratch_len))
-		why = "scratch list outside RAM";
-	else if (!kho_in.fdt_len ||
-		 !memblock_is_region_memory(kho_in.fdt_phys, kho_in.fdt_len))
-		why = "FDT outside RAM";
+	why = kho_check_layout(&kho_in.c);
+	if (!why) {
+		p = early_memremap(h->scratch_phys, h->scratch_len);
+		if (!p) {
+			kho_drop_handover("cannot map the scratch list");
+			return;
+		}
+		memcpy(kho_scratch_in, p, h->scratch_len);
+		early_memunmap(p, h->scratch_len);
+		kho_in.c.scratch = kho_scratch_in;
+		why = kho_check_scratch(&kho_in.c);
+	}
 	if (why) {
 		kho_drop_handover(why);
 		return;
 	}
 
-	p = early_memremap(kho_in.scratch_phys, kho_in.scratch_len);
-	if (!p) {
-		kho_drop_handover("cannot map the scratch list");
-		return;
-	}
-	memcpy(kho_scratch_in, p, kho_in.scratch_len);
-	early_memunmap(p, kho_in.scratch_len);
-
-	why = kho_scratch_check(cnt);
-	if (why) {
-		kho_drop_handover(why);
-		return;
-	}
-
-	for (kho_scratch_cnt = 0; kho_scratch_cnt < cnt; kho_scratch_cnt++)
-		memblock_mark_kho_scratch(kho_scratch_in[kho_scratch_cnt].addr,
-					  kho_scratch_in[kho_scratch_cnt].size);
+	kho_scratch_cnt = kho_check_nr_scratch(&kho_in.c);
+	for (i = 0; i < kho_scratch_cnt; i++)
+		memblock_mark_kho_scratch(kho_scratch_in[i].addr,
+					  kho_scratch_in[i].size);
 	/*
 	 * Every kernel keeps [0, 1 MiB) reserved, so nothing there is ever
 	 * preserved, and early x86 boot needs memory below 1 MiB (the real
 	 * mode trampoline).
 	 */
 	memblock_mark_kho_scratch(0, SZ_1M);
-	memblock_reserve(kho_in.scratch_phys, kho_in.scratch_len);
-	memblock_reserve(kho_in.fdt_phys, kho_in.fdt_len);
+	memblock_reserve(h->scratch_phys, h->scratch_len);
+	memblock_reserve(h->fdt_phys, h->fdt_len);
 	kho_in.scratch_marked = true;
 	kho_debug_scratch_only_begin();
 	memblock_set_kho_scratch_only();
 }
 
-static bool __init kho_in_scratch(phys_addr_t addr, u64 len)
-{
-	unsigned int i;
+/* ---- reading the map at boot -------------------------------------------- */
 
-	for (i = 0; i < kho_scratch_cnt; i++)
-		if (kho_ranges_overlap(addr, len, kho_scratch_in[i].addr,
-				       kho_scratch_in[i].size))
-			return true;
-	return false;
+static bool __init kho_boot_is_ram(const struct kho_check *c,
+				   phys_addr_t addr, u64 len)
+{
+	return memblock_is_region_memory(addr, len);
 }
 
-/* Memory the map may point at: RAM outside scratch */
-static bool __init kho_map_addr_ok(phys_addr_t addr, u64 len)
+static const void * __init kho_boot_va(const struct kho_check *c,
+				       phys_addr_t addr)
 {
-	return addr && PAGE_ALIGNED(addr) && addr + len > addr &&
-	       memblock_is_region_memory(addr, len) && !kho_in_scratch(addr, len);
+	return phys_to_virt(addr);
 }
 
-/* What kho_walk_map() does with each chunk, bitmap and run of folios */
-enum kho_walk {
-	KHO_WALK_CHECK,		/* validate only, return a reason on failure */
-	KHO_WALK_RESERVE,	/* reserve the runs, and the map itself */
-	KHO_WALK_STAMP,		/* record each folio's order, free the map */
-};
-
-/* A map page listed twice must not be freed twice */
-static void __init kho_free_map_page(const void *p)
+/* Count what the map holds, for the timing line */
+static void __init kho_count_run(const struct kho_map_visitor *v,
+				 phys_addr_t base, u64 len, unsigned int order)
 {
-	struct page *page = virt_to_page(p);
+	kho_in.runs++;
+	kho_in.folios += PHYS_PFN(len) >> order;
+	kho_in.pages += PHYS_PFN(len);
+}
 
-	if (PageReserved(page))
-		free_reserved_page(page);
+static void __init kho_count_page(const struct kho_map_visitor *v,
+				  phys_addr_t phys, const void *page)
+{
+	kho_in.map_pages++;
+}
+
+static void __init kho_reserve_run(const struct kho_map_visitor *v,
+				   phys_addr_t base, u64 len,
+				   unsigned int order)
+{
+	memblock_reserve(base, len);
+}
+
+/* The map lives until the orders are recorded */
+static void __init kho_reserve_page(const struct kho_map_visitor *v,
+				    phys_addr_t phys, const void *page)
+{
+	memblock_reserve(phys, PAGE_SIZE);
 }
 
 /* Record the order of every folio of a run in its head page */
-static void __init kho_stamp_run(phys_addr_t base, u64 len,
-				 unsigned int order)
+static void __init kho_stamp_run(const struct kho_map_visitor *v,
+				 phys_addr_t base, u64 len, unsigned int order)
 {
 	unsigned long pfn = PHYS_PFN(base), end = PHYS_PFN(base + len);
 
@@ -425,107 +395,34 @@ static void __init kho_stamp_run(phys_addr_t base, u64 len,
 }
 
 /*
- * How many bitmaps a map of this machine's memory can list: one per
- * KHO_BITMAP_BITS folios of each order.  A writer puts at least one in
- * every chunk, so a longer chunk list is corrupt (for instance a loop).
+ * A map page listed twice must not be freed twice, and one that a corrupt
+ * map also lists as preserved must not be freed at all.
  */
-static unsigned long __init kho_max_bitmaps(void)
+static void __init kho_free_page(const struct kho_map_visitor *v,
+				 phys_addr_t phys, const void *page)
 {
-	unsigned long end_pfn = PHYS_PFN(memblock_end_of_DRAM()), n = 0;
-	unsigned int order;
+	struct page *p = virt_to_page(page);
+	unsigned long head;
 
-	for (order = 0; order <= MAX_PAGE_ORDER; order++)
-		n += DIV_ROUND_UP(end_pfn >> order, KHO_BITMAP_BITS);
-	return n;
+	if (PageReserved(p) && kho_preserved_folio(PHYS_PFN(phys), &head) < 0)
+		free_reserved_page(p);
 }
 
-/*
- * Walk the preserved-memory map.  KHO_WALK_CHECK must run first and succeed
- * before the other modes are used: they trust what it checked.
- */
-static const char * __init kho_walk_map(phys_addr_t first, enum kho_walk mode)
-{
-	unsigned long max_chunks = kho_max_bitmaps();
-	phys_addr_t phys = first, next;
-	unsigned long nr = 0;
+static const struct kho_map_visitor kho_count __initconst = {
+	.run = kho_count_run, .map_page = kho_count_page,
+};
 
-	while (phys) {
-		const struct kho_mem_chunk *chunk;
-		unsigned int i, order;
+static const struct kho_map_visitor kho_reserve __initconst = {
+	.run = kho_reserve_run, .map_page = kho_reserve_page,
+};
 
-		if (++nr > max_chunks)
-			return "memory map chunk list does not end";
-		if (!kho_map_addr_ok(phys, PAGE_SIZE))
-			return "memory map chunk outside RAM or inside scratch";
-		chunk = phys_to_virt(phys);
-		order = chunk->hdr.order;
-		if (order > MAX_PAGE_ORDER)
-			return "memory map order above MAX_PAGE_ORDER";
-		if (chunk->hdr.num_elms > KHO_MEM_CHUNK_ENTRIES)
-			return "memory map chunk overfull";
+static const struct kho_map_visitor kho_stamp __initconst = {
+	.run = kho_stamp_run,
+};
 
-		for (i = 0; i < chunk->hdr.num_elms; i++) {
-			const struct kho_mem_bitmap_entry *e = &chunk->entries[i];
-			phys_addr_t span = PFN_PHYS(KHO_BITMAP_BITS) << order;
-			unsigned long *bits;
-			unsigned long s, t;
-
-			if (!IS_ALIGNED(e->phys_start, span))
-				return "memory map bitmap start misaligned";
-			if (!kho_map_addr_ok(e->bitmap_phys, PAGE_SIZE))
-				return "memory map bitmap outside RAM or inside scratch";
-			bits = phys_to_virt(e->bitmap_phys);
-			for_each_set_bitrange(s, t, bits, KHO_BITMAP_BITS) {
-				phys_addr_t base = e->phys_start +
-						   (PFN_PHYS(s) << order);
-				u64 len = PFN_PHYS(t - s) << order;
-
-				if (mode == KHO_WALK_RESERVE)
-					memblock_reserve(base, len);
-				else if (mode == KHO_WALK_STAMP)
-					kho_stamp_run(base, len, order);
-				else if (!memblock_is_region_memory(base, len))
-					return "preserved memory outside RAM";
-				else if (kho_in_scratch(base, len))
-					return "preserved memory inside scratch";
-			}
-			/* The map lives until the orders are recorded */
-			if (mode == KHO_WALK_RESERVE)
-				memblock_reserve(e->bitmap_phys, PAGE_SIZE);
-			else if (mode == KHO_WALK_STAMP)
-				kho_free_map_page(bits);
-		}
-		next = chunk->hdr.next_phys;
-		if (mode == KHO_WALK_RESERVE)
-			memblock_reserve(phys, PAGE_SIZE);
-		else if (mode == KHO_WALK_STAMP)
-			kho_free_map_page(chunk);
-		phys = next;
-	}
-	return NULL;
-}
-
-/* Check the FDT and return the address of the memory map in *@map */
-static const char * __init kho_fdt_check(phys_addr_t *map)
-{
-	const void *fdt;
-	const u64 *prop;
-	int len;
-
-	if (kho_in.fdt_len < sizeof(struct fdt_header) ||
-	    !kho_map_addr_ok(kho_in.fdt_phys, kho_in.fdt_len))
-		return "FDT too small, misplaced or inside scratch";
-	fdt = phys_to_virt(kho_in.fdt_phys);
-	if (fdt_check_header(fdt) || fdt_totalsize(fdt) > kho_in.fdt_len)
-		return "bad FDT header";
-	if (fdt_node_check_compatible(fdt, 0, KHO_FDT_COMPATIBLE))
-		return "FDT is not compatible with " KHO_FDT_COMPATIBLE;
-	prop = fdt_getprop(fdt, 0, KHO_FDT_MEMORY_MAP_PROP_NAME, &len);
-	if (!prop || len != sizeof(u64))
-		return "FDT has no valid " KHO_FDT_MEMORY_MAP_PROP_NAME;
-	*map = get_unaligned(prop);
-	return NULL;
-}
+static const struct kho_map_visitor kho_free_map __initconst = {
+	.map_page = kho_free_page,
+};
 
 /**
  * kho_reserve_preserved - reserve preserved memory and leave scratch-only
@@ -538,25 +435,31 @@ static const char * __init kho_fdt_check(phys_addr_t *map)
  */
 void __init kho_reserve_preserved(void)
 {
-	const char *why;
 	phys_addr_t map = 0;
+	const char *why;
+	u64 t0, t1;
 
 	if (!kho_in.scratch_marked)
 		return;
 
 	kho_debug_scratch_only_end();
-	why = kho_fdt_check(&map);
+	t0 = local_clock();
+	kho_in.c.end_pfn = PHYS_PFN(memblock_end_of_DRAM());
+	why = kho_check_fdt(&kho_in.c, &map);
 	if (!why)
-		why = kho_walk_map(map, KHO_WALK_CHECK);
+		why = kho_check_map(&kho_in.c, map, &kho_count);
 	if (why) {
 		memblock_clear_kho_scratch_only();
 		kho_drop_handover(why);
 		return;
 	}
-	kho_walk_map(map, KHO_WALK_RESERVE);
+	t1 = local_clock();
+	kho_check_map(&kho_in.c, map, &kho_reserve);
 	memblock_clear_kho_scratch_only();
+	kho_in.check_ns = t1 - t0;
+	kho_in.reserve_ns = local_clock() - t1;
 	kho_in.map_phys = map;
-	kho_in_set_fdt(kho_in.fdt_phys);
+	kho_in_set_fdt(kho_in.c.h.fdt_phys);
 	pr_info("reserved the memory preserved by the previous kernel\n");
 }
 
@@ -567,12 +470,20 @@ void __init kho_reserve_preserved(void)
  * allocator, when the struct pages of reserved memory are initialised.
  * Records the order of every preserved folio in its head page, so that
  * kho_restore_folio() can rebuild it, and frees the pages of the previous
- * kernel's memory map.
+ * kernel's memory map.  Prints one line with the cost of each step.
  */
 void __init kho_memory_init_late(void)
 {
-	if (kho_in.map_phys)
-		kho_walk_map(kho_in.map_phys, KHO_WALK_STAMP);
+	u64 t0;
+
+	if (!kho_in.map_phys)
+		return;
+	t0 = local_clock();
+	kho_check_map(&kho_in.c, kho_in.map_phys, &kho_stamp);
+	kho_check_map(&kho_in.c, kho_in.map_phys, &kho_free_map);
+	pr_info("restore-timing: check_ns=%llu reserve_ns=%llu stamp_ns=%llu map_pages=%lu runs=%lu folios=%lu pages=%lu\n",
+		kho_in.check_ns, kho_in.reserve_ns, local_clock() - t0,
+		kho_in.map_pages, kho_in.runs, kho_in.folios, kho_in.pages);
 }
 
 /**
@@ -593,7 +504,7 @@ void __init kho_memory_init(void)
 			memblock_phys_free(kho_scratch[i].addr,
 					   kho_scratch[i].size);
 	} else if (kho_in.scratch_marked) {
-		kho_scratch = phys_to_virt(kho_in.scratch_phys);
+		kho_scratch = phys_to_virt(kho_in.c.h.scratch_phys);
 		kho_scratch_report();
 	}
 }

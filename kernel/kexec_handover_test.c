@@ -861,6 +861,416 @@ static void kho_test_vmalloc(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&out->track.nr_pages), 0L);
 }
 
+/* ---- checking an incoming handover ------------------------------------ */
+
+/*
+ * A handover built in a buffer that poses as physical memory: pages
+ * [0, KHO_FAKE_PAGES) at the fake address KHO_FAKE_BASE.  The buffer is
+ * vmalloc()ed, so a read past either end faults on a guard page.
+ */
+#define KHO_FAKE_BASE		((phys_addr_t)SZ_1G)
+#define KHO_FAKE_PAGES		32
+#define KHO_FAKE(page)		(KHO_FAKE_BASE + PFN_PHYS(page))
+/* Pages of the image: FDT, scratch list, two chunks, two bitmaps */
+enum {
+	FK_FDT, FK_SCRATCH, FK_CHUNK0, FK_BITS0, FK_CHUNK1, FK_BITS1,
+	FK_IMAGE_PAGES
+};
+
+/* Two scratch regions of four pages each */
+#define FK_SCRATCH0		24
+#define FK_SCRATCH1		28
+
+struct kho_fake {
+	struct kho_check c;
+	void *mem;
+};
+
+static bool kho_fake_is_ram(const struct kho_check *c, phys_addr_t addr,
+			    u64 len)
+{
+	return addr >= KHO_FAKE_BASE && addr + len > addr &&
+	       addr + len <= KHO_FAKE(KHO_FAKE_PAGES);
+}
+
+static const void *kho_fake_va(const struct kho_check *c, phys_addr_t addr)
+{
+	struct kho_fake *f = c->priv;
+
+	return f->mem + (addr - KHO_FAKE_BASE);
+}
+
+static void *kho_fake_page(struct kho_fake *f, unsigned int page)
+{
+	return f->mem + PFN_PHYS(page);
+}
+
+static void kho_fake_chunk(struct kho_fake *f, unsigned int page,
+			   unsigned int order, unsigned int bits,
+			   phys_addr_t next)
+{
+	struct kho_mem_chunk *chunk = kho_fake_page(f, page);
+
+	chunk->hdr.next_phys = next;
+	chunk->hdr.order = order;
+	chunk->hdr.num_elms = 1;
+	chunk->entries[0].phys_start = KHO_FAKE_BASE;
+	chunk->entries[0].bitmap_phys = KHO_FAKE(bits);
+}
+
+static void kho_fake_vfree(void *mem)
+{
+	vfree(mem);
+}
+
+/*
+ * A valid handover: order-0 folios at pages 8-11 and 14, order-1 folios at
+ * pages 16-19, scratch at pages 24-31.
+ */
+static struct kho_fake *kho_fake_handover(struct kunit *test)
+{
+	struct kho_fake *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	struct kho_scratch_entry *scratch;
+	u64 map = KHO_FAKE(FK_CHUNK0), sub = KHO_FAKE(12);
+	void *fdt;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->mem = vzalloc(PFN_PHYS(KHO_FAKE_PAGES));
+	KUNIT_ASSERT_NOT_NULL(test, f->mem);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, kho_fake_vfree,
+							f->mem), 0);
+
+	fdt = kho_fake_page(f, FK_FDT);
+	KUNIT_ASSERT_EQ(test, fdt_create(fdt, PAGE_SIZE), 0);
+	KUNIT_ASSERT_EQ(test, fdt_finish_reservemap(fdt), 0);
+	KUNIT_ASSERT_EQ(test, fdt_begin_node(fdt, ""), 0);
+	KUNIT_ASSERT_EQ(test, fdt_property_string(fdt, "compatible",
+						  KHO_FDT_COMPATIBLE), 0);
+	KUNIT_ASSERT_EQ(test, fdt_property(fdt, KHO_FDT_MEMORY_MAP_PROP_NAME,
+					   &map, sizeof(map)), 0);
+	KUNIT_ASSERT_EQ(test, fdt_begin_node(fdt, "subsystem"), 0);
+	KUNIT_ASSERT_EQ(test, fdt_property(fdt, KHO_FDT_SUB_TREE_PROP_NAME,
+					   &sub, sizeof(sub)), 0);
+	KUNIT_ASSERT_EQ(test, fdt_end_node(fdt), 0);
+	KUNIT_ASSERT_EQ(test, fdt_end_node(fdt), 0);
+	KUNIT_ASSERT_EQ(test, fdt_finish(fdt), 0);
+
+	scratch = kho_fake_page(f, FK_SCRATCH);
+	scratch[0].addr = KHO_FAKE(FK_SCRATCH0);
+	scratch[0].size = PFN_PHYS(4);
+	scratch[1].addr = KHO_FAKE(FK_SCRATCH1);
+	scratch[1].size = PFN_PHYS(4);
+
+	kho_fake_chunk(f, FK_CHUNK0, 0, FK_BITS0, KHO_FAKE(FK_CHUNK1));
+	bitmap_set(kho_fake_page(f, FK_BITS0), 8, 4);
+	__set_bit(14, kho_fake_page(f, FK_BITS0));
+	kho_fake_chunk(f, FK_CHUNK1, 1, FK_BITS1, 0);
+	bitmap_set(kho_fake_page(f, FK_BITS1), 8, 2);
+
+	f->c.h.fdt_phys = KHO_FAKE(FK_FDT);
+	f->c.h.fdt_len = PAGE_SIZE;
+	f->c.h.scratch_phys = KHO_FAKE(FK_SCRATCH);
+	f->c.h.scratch_len = 2 * sizeof(*scratch);
+	f->c.scratch = scratch;
+	f->c.end_pfn = PHYS_PFN(KHO_FAKE(KHO_FAKE_PAGES));
+	f->c.is_ram = kho_fake_is_ram;
+	f->c.va = kho_fake_va;
+	f->c.priv = f;
+	return f;
+}
+
+/* Runs of a valid map, as [first page, pages, order] in fake pages */
+struct kho_fake_runs {
+	struct kho_map_visitor v;
+	unsigned int n, map_pages;
+	unsigned long run[8][3];
+};
+
+static void kho_fake_run(const struct kho_map_visitor *v, phys_addr_t base,
+			 u64 len, unsigned int order)
+{
+	struct kho_fake_runs *r = container_of(v, struct kho_fake_runs, v);
+
+	if (r->n < ARRAY_SIZE(r->run)) {
+		r->run[r->n][0] = PHYS_PFN(base - KHO_FAKE_BASE);
+		r->run[r->n][1] = PHYS_PFN(len);
+		r->run[r->n][2] = order;
+	}
+	r->n++;
+}
+
+static void kho_fake_map_page(const struct kho_map_visitor *v,
+			      phys_addr_t phys, const void *page)
+{
+	container_of(v, struct kho_fake_runs, v)->map_pages++;
+}
+
+/* A valid handover passes, and the walk visits exactly what was written. */
+static void kho_test_check_valid(struct kunit *test)
+{
+	static const unsigned long want[][3] = {
+		{ 8, 4, 0 }, { 14, 1, 0 }, { 16, 4, 1 },
+	};
+	struct kho_fake *f = kho_fake_handover(test);
+	struct kho_fake_runs r = {
+		.v = { .run = kho_fake_run, .map_page = kho_fake_map_page },
+	};
+	phys_addr_t map = 0;
+	unsigned int i;
+
+	KUNIT_ASSERT_NULL(test, kho_check_handover(&f->c, &map));
+	KUNIT_EXPECT_EQ(test, map, KHO_FAKE(FK_CHUNK0));
+	KUNIT_ASSERT_NULL(test, kho_check_map(&f->c, map, &r.v));
+	KUNIT_ASSERT_EQ(test, r.n, ARRAY_SIZE(want));
+	KUNIT_EXPECT_EQ(test, r.map_pages, 4U);
+	for (i = 0; i < ARRAY_SIZE(want); i++)
+		KUNIT_EXPECT_MEMEQ(test, r.run[i], want[i], sizeof(want[i]));
+	/* An empty map is valid too */
+	KUNIT_EXPECT_NULL(test, kho_check_map(&f->c, 0, NULL));
+}
+
+/* One corruption of a valid handover and the reason it must be refused */
+struct kho_fault_case {
+	const char *name;
+	void (*corrupt)(struct kho_fake *f);
+	const char *why;
+};
+
+static struct kho_mem_chunk *kho_fake_chunk0(struct kho_fake *f)
+{
+	return kho_fake_page(f, FK_CHUNK0);
+}
+
+static void kho_bad_magic(struct kho_fake *f)
+{
+	fdt_set_magic(kho_fake_page(f, FK_FDT), 0xd00dfeee);
+}
+
+static void kho_bad_totalsize(struct kho_fake *f)
+{
+	fdt_set_totalsize(kho_fake_page(f, FK_FDT), 2 * PAGE_SIZE);
+}
+
+/* Overwrite the FDT_BEGIN_NODE of the root with an unknown tag */
+static void kho_bad_structure(struct kho_fake *f)
+{
+	void *fdt = kho_fake_page(f, FK_FDT);
+
+	*(fdt32_t *)(fdt + fdt_off_dt_struct(fdt)) = cpu_to_fdt32(0x77);
+}
+
+static void kho_bad_compatible(struct kho_fake *f)
+{
+	void *fdt = kho_fake_page(f, FK_FDT);
+	char *compat = (char *)fdt_getprop(fdt, 0, "compatible", NULL);
+
+	compat[strlen(compat) - 1] = '0';
+}
+
+static void kho_bad_map_prop(struct kho_fake *f)
+{
+	void *fdt = kho_fake_page(f, FK_FDT);
+	const struct fdt_property *prop;
+
+	prop = fdt_get_property(fdt, 0, KHO_FDT_MEMORY_MAP_PROP_NAME, NULL);
+	((char *)fdt_string(fdt, fdt32_to_cpu(prop->nameoff)))[0] = 'X';
+}
+
+static void kho_chunk_loop(struct kho_fake *f)
+{
+	struct kho_mem_chunk *chunk = kho_fake_page(f, FK_CHUNK1);
+
+	chunk->hdr.next_phys = KHO_FAKE(FK_CHUNK0);
+}
+
+static void kho_chunk_in_scratch(struct kho_fake *f)
+{
+	memcpy(kho_fake_page(f, FK_SCRATCH0), kho_fake_chunk0(f), PAGE_SIZE);
+	*(u64 *)fdt_getprop(kho_fake_page(f, FK_FDT), 0,
+			    KHO_FDT_MEMORY_MAP_PROP_NAME, NULL) =
+		KHO_FAKE(FK_SCRATCH0);
+}
+
+static void kho_chunk_order(struct kho_fake *f)
+{
+	kho_fake_chunk0(f)->hdr.order = MAX_PAGE_ORDER + 1;
+}
+
+static void kho_chunk_overfull(struct kho_fake *f)
+{
+	kho_fake_chunk0(f)->hdr.num_elms = KHO_MEM_CHUNK_ENTRIES + 1;
+}
+
+static void kho_bitmap_misaligned(struct kho_fake *f)
+{
+	kho_fake_chunk0(f)->entries[0].phys_start += PAGE_SIZE;
+}
+
+static void kho_bitmap_outside_ram(struct kho_fake *f)
+{
+	kho_fake_chunk0(f)->entries[0].bitmap_phys = KHO_FAKE(KHO_FAKE_PAGES);
+}
+
+static void kho_folio_in_scratch(struct kho_fake *f)
+{
+	__set_bit(FK_SCRATCH1 + 3, kho_fake_page(f, FK_BITS0));
+}
+
+static void kho_folio_outside_ram(struct kho_fake *f)
+{
+	__set_bit(KHO_FAKE_PAGES, kho_fake_page(f, FK_BITS0));
+}
+
+static void kho_scratch_truncated(struct kho_fake *f)
+{
+	f->c.h.scratch_len -= 4;
+}
+
+static void kho_scratch_overlap(struct kho_fake *f)
+{
+	struct kho_scratch_entry *scratch = kho_fake_page(f, FK_SCRATCH);
+
+	scratch[1].addr = KHO_FAKE(FK_SCRATCH0 + 2);
+}
+
+static void kho_scratch_outside_ram(struct kho_fake *f)
+{
+	struct kho_scratch_entry *scratch = kho_fake_page(f, FK_SCRATCH);
+
+	scratch[1].size = PFN_PHYS(8);
+}
+
+static void kho_scratch_over_fdt(struct kho_fake *f)
+{
+	struct kho_scratch_entry *scratch = kho_fake_page(f, FK_SCRATCH);
+
+	scratch[0].addr = KHO_FAKE(FK_FDT);
+}
+
+static const struct kho_fault_case kho_fault_cases[] = {
+	{ "bad FDT magic", kho_bad_magic, "bad FDT header or structure" },
+	{ "FDT larger than its buffer", kho_bad_totalsize,
+	  "bad FDT header or structure" },
+	{ "unknown FDT tag", kho_bad_structure, "bad FDT header or structure" },
+	{ "wrong compatible", kho_bad_compatible,
+	  "FDT is not compatible with " KHO_FDT_COMPATIBLE },
+	{ "no memory map property", kho_bad_map_prop,
+	  "FDT has no valid " KHO_FDT_MEMORY_MAP_PROP_NAME },
+	{ "chunk loop", kho_chunk_loop, "memory map chunk list does not end" },
+	{ "chunk inside scratch", kho_chunk_in_scratch,
+	  "memory map chunk outside RAM or inside scratch" },
+	{ "order above MAX_PAGE_ORDER", kho_chunk_order,
+	  "memory map order above MAX_PAGE_ORDER" },
+	{ "overfull chunk", kho_chunk_overfull, "memory map chunk overfull" },
+	{ "misaligned bitmap", kho_bitmap_misaligned,
+	  "memory map bitmap start misaligned" },
+	{ "bitmap outside RAM", kho_bitmap_outside_ram,
+	  "memory map bitmap outside RAM or inside scratch" },
+	{ "folio inside scratch", kho_folio_in_scratch,
+	  "preserved memory inside scratch" },
+	{ "folio outside RAM", kho_folio_outside_ram,
+	  "preserved memory outside RAM" },
+	{ "truncated scratch list", kho_scratch_truncated,
+	  "bad scratch list size" },
+	{ "overlapping scratch", kho_scratch_overlap, "scratch regions overlap" },
+	{ "scratch outside RAM", kho_scratch_outside_ram,
+	  "scratch region outside RAM" },
+	{ "scratch over the FDT", kho_scratch_over_fdt,
+	  "scratch region overlaps the handover data" },
+};
+
+static void kho_fault_case_desc(const struct kho_fault_case *t, char *desc)
+{
+	strscpy(desc, t->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(kho_fault, kho_fault_cases, kho_fault_case_desc);
+
+/* Each corruption is refused with its own reason. */
+static void kho_test_check_fault(struct kunit *test)
+{
+	const struct kho_fault_case *t = test->param_value;
+	struct kho_fake *f = kho_fake_handover(test);
+	phys_addr_t map = 0;
+	const char *why;
+
+	t->corrupt(f);
+	why = kho_check_handover(&f->c, &map);
+	KUNIT_ASSERT_NOT_NULL(test, why);
+	KUNIT_EXPECT_STREQ(test, why, t->why);
+}
+
+/*
+ * Independent of the checker: a run it accepted is whole folios in fake
+ * RAM below scratch (the layout puts both scratch regions at the top).
+ */
+static void kho_fuzz_run(const struct kho_map_visitor *v, phys_addr_t base,
+			 u64 len, unsigned int order)
+{
+	struct kho_fake_runs *r = container_of(v, struct kho_fake_runs, v);
+
+	if (base < KHO_FAKE_BASE || len > PFN_PHYS(KHO_FAKE_PAGES) ||
+	    base + len > KHO_FAKE(FK_SCRATCH0) ||
+	    !IS_ALIGNED(base | len, PAGE_SIZE << order))
+		r->map_pages++;	/* counts violations here */
+	r->n++;
+}
+
+#define KHO_FUZZ_ROUNDS		20000
+
+/*
+ * Random corruption of every byte of the image: the check must end, read
+ * nothing outside the fake memory (the guard pages would fault), and what
+ * it accepts must be whole folios in RAM and outside scratch.
+ */
+static void kho_test_check_fuzz(struct kunit *test)
+{
+	struct kho_fake *f = kho_fake_handover(test);
+	size_t image = PFN_PHYS(FK_IMAGE_PAGES);
+	struct kho_fake_runs r = { .v = { .run = kho_fuzz_run } };
+	unsigned int round, i, accepted = 0;
+	struct kho_handover h = f->c.h;
+	struct rnd_state rnd;
+	phys_addr_t map;
+	void *pristine;
+
+	pristine = kunit_kmalloc(test, image, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pristine);
+	memcpy(pristine, f->mem, image);
+	prandom_seed_state(&rnd, 42);
+
+	for (round = 0; round < KHO_FUZZ_ROUNDS; round++) {
+		unsigned int flips = 1 + prandom_u32_state(&rnd) % 8;
+
+		memcpy(f->mem, pristine, image);
+		f->c.h = h;
+		for (i = 0; i < flips; i++) {
+			u32 x = prandom_u32_state(&rnd);
+			u8 *p = f->mem + x % image;
+
+			/* Mostly bytes of the structures that matter */
+			if (x & BIT(31))
+				p = f->mem + PFN_PHYS(FK_CHUNK0 + (x >> 28) % 4) +
+				    (x >> 8) % 64;
+			*p ^= 1 << ((x >> 24) & 7);
+		}
+		if ((round & 63) == 0)
+			f->c.h.fdt_len = prandom_u32_state(&rnd) % (2 * PAGE_SIZE);
+		if ((round & 63) == 1)
+			f->c.h.scratch_len = prandom_u32_state(&rnd) % 64;
+
+		map = 0;
+		if (kho_check_handover(&f->c, &map))
+			continue;
+		accepted++;
+		KUNIT_ASSERT_NULL(test, kho_check_map(&f->c, map, &r.v));
+	}
+	KUNIT_EXPECT_EQ(test, r.map_pages, 0U);
+	KUNIT_EXPECT_LT(test, accepted, KHO_FUZZ_ROUNDS);
+	kunit_info(test, "%u rounds: %u accepted (%u runs, all in bounds), %u refused\n",
+		   KHO_FUZZ_ROUNDS, accepted, r.n, KHO_FUZZ_ROUNDS - accepted);
+}
+
 static struct kunit_case kho_test_cases[] = {
 	KUNIT_CASE(kho_test_every_order),
 	KUNIT_CASE(kho_test_range_decompose),
@@ -874,6 +1284,9 @@ static struct kunit_case kho_test_cases[] = {
 	KUNIT_CASE(kho_test_race_cross_order),
 	KUNIT_CASE(kho_test_finalize_churn),
 	KUNIT_CASE(kho_test_vmalloc),
+	KUNIT_CASE(kho_test_check_valid),
+	KUNIT_CASE_PARAM(kho_test_check_fault, kho_fault_gen_params),
+	KUNIT_CASE(kho_test_check_fuzz),
 	{}
 };
 

@@ -8,17 +8,21 @@
  * KHO tree as subtree "kho_test", so that the next kernel can check that the
  * memory came through intact.
  *
- * Subtree format, compatible "kho-test-v1" (all integers native endian):
+ * Subtree format, compatible "kho-test-v2" (all integers native endian):
  *
- * - ``compatible`` (string): "kho-test-v1"
+ * - ``compatible`` (string): "kho-test-v2"
+ * - ``hops`` (u32): how many KHO kexecs the data has made so far
  * - ``nr-folios`` (u32): number of folios N
  * - ``folios`` (u64[N]): physical address of folio i, ORed with its order
  *   (the address is page aligned, so the order fits in the low bits)
- * - ``checksums`` (u64[N]): xxh64 (seed 0) of the content of folio i
+ * - ``checksums`` (struct kho_vmalloc): a preserved vmalloc area holding
+ *   u64[N], the xxh64 (seed 0) of the content of folio i
  *
- * On load in a kernel that received a handover, it first restores every
- * folio of the incoming "kho_test" subtree, checks its order and checksum,
- * frees it and reports "restored N folios, B bytes: K bad".
+ * On load in a kernel that received a handover, it restores every folio of
+ * the incoming "kho_test" subtree and the checksum area, checks the order
+ * and checksum of every folio, reports "restored N folios, B bytes: K bad"
+ * and "carrying the same data for H hops", and then preserves the very same
+ * folios again, so a chain of kexecs carries one data set all the way.
  *
  * With bench=1 the module instead measures the cost of the tracker on a
  * private instance with synthetic page frame numbers (and, if KHO is
@@ -38,11 +42,12 @@
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
+#include <linux/vmalloc.h>
 #include <linux/xxhash.h>
 
 #include "../kernel/kexec_handover_internal.h"
 
-#define KHO_TEST_COMPAT		"kho-test-v1"
+#define KHO_TEST_COMPAT		"kho-test-v2"
 #define KHO_TEST_NODE		"kho_test"
 /* Largest folio order the test allocates */
 #define KHO_TEST_MAX_ORDER	min(MAX_PAGE_ORDER, 10)
@@ -77,7 +82,10 @@ MODULE_PARM_DESC(fail_finalize, "refuse KEXEC_KHO_FINALIZE, to test the abort pa
 
 struct kho_test_state {
 	unsigned int nr_folios;
+	u32 hops;
 	struct folio **folios;
+	u64 *sums;			/* vmalloc()ed, u64[nr_folios] */
+	struct kho_vmalloc sums_pres;
 	struct folio *fdt;
 	bool fdt_preserved;
 	struct notifier_block nb;
@@ -144,7 +152,7 @@ static int kho_test_fill(struct kho_test_state *state, unsigned long *bytes)
 {
 	unsigned long total = 0, max_folios = max(max_mem >> PAGE_SHIFT, 1UL);
 	struct folio *folio;
-	unsigned int order;
+	unsigned int order, i;
 
 	state->folios = kvcalloc(max_folios, sizeof(*state->folios),
 				 GFP_KERNEL);
@@ -166,7 +174,23 @@ static int kho_test_fill(struct kho_test_state *state, unsigned long *bytes)
 		total += folio_size(folio);
 	}
 	*bytes = total;
+
+	state->sums = vmalloc_array(state->nr_folios, sizeof(u64));
+	if (!state->sums)
+		return -ENOMEM;
+	for (i = 0; i < state->nr_folios; i++) {
+		folio = state->folios[i];
+		state->sums[i] = xxh64(folio_address(folio),
+				       folio_size(folio), 0);
+	}
 	return 0;
+}
+
+static void kho_test_unpreserve(struct kho_test_state *state,
+				unsigned int nr_folios)
+{
+	while (nr_folios--)
+		kho_unpreserve_folio(state->folios[nr_folios]);
 }
 
 static int kho_test_preserve(struct kho_test_state *state)
@@ -179,27 +203,31 @@ static int kho_test_preserve(struct kho_test_state *state)
 		if (err) {
 			pr_err("kho_preserve_folio failed on folio %u (%d)\n",
 			       i, err);
-			while (i--)
-				kho_unpreserve_folio(state->folios[i]);
+			kho_test_unpreserve(state, i);
 			return err;
 		}
 	}
-	return 0;
+	err = kho_preserve_vmalloc(state->sums, &state->sums_pres);
+	if (err) {
+		pr_err("kho_preserve_vmalloc failed on the checksums (%d)\n",
+		       err);
+		kho_test_unpreserve(state, state->nr_folios);
+	}
+	return err;
 }
 
-/* Write the "kho-test-v1" FDT described at the top of this file. */
+/* Write the "kho-test-v2" FDT described at the top of this file. */
 static int kho_test_build_fdt(struct kho_test_state *state)
 {
 	unsigned int i, n = state->nr_folios;
-	size_t size = 1024 + 2 * sizeof(u64) * n;
-	u64 *folios, *sums;
+	size_t size = 1024 + sizeof(u64) * n;
+	u64 *folios;
 	void *fdt;
 	int err;
 
 	folios = kvmalloc_array(n, sizeof(u64), GFP_KERNEL);
-	sums = kvmalloc_array(n, sizeof(u64), GFP_KERNEL);
 	state->fdt = folio_alloc(GFP_KERNEL | __GFP_ZERO, get_order(size));
-	if (!folios || !sums || !state->fdt) {
+	if (!folios || !state->fdt) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -208,7 +236,6 @@ static int kho_test_build_fdt(struct kho_test_state *state)
 		struct folio *folio = state->folios[i];
 
 		folios[i] = PFN_PHYS(folio_pfn(folio)) | folio_order(folio);
-		sums[i] = xxh64(folio_address(folio), folio_size(folio), 0);
 	}
 
 	fdt = folio_address(state->fdt);
@@ -217,9 +244,11 @@ static int kho_test_build_fdt(struct kho_test_state *state)
 	err = err ?: fdt_finish_reservemap(fdt);
 	err = err ?: fdt_begin_node(fdt, "");
 	err = err ?: fdt_property_string(fdt, "compatible", KHO_TEST_COMPAT);
+	err = err ?: fdt_property(fdt, "hops", &state->hops, sizeof(u32));
 	err = err ?: fdt_property(fdt, "nr-folios", &n, sizeof(n));
 	err = err ?: fdt_property(fdt, "folios", folios, n * sizeof(u64));
-	err = err ?: fdt_property(fdt, "checksums", sums, n * sizeof(u64));
+	err = err ?: fdt_property(fdt, "checksums", &state->sums_pres,
+				  sizeof(state->sums_pres));
 	err = err ?: fdt_end_node(fdt);
 	err = err ?: fdt_finish(fdt);
 	if (err) {
@@ -228,7 +257,6 @@ static int kho_test_build_fdt(struct kho_test_state *state)
 	}
 out:
 	kvfree(folios);
-	kvfree(sums);
 	return err;
 }
 
@@ -239,23 +267,31 @@ static void kho_test_free(struct kho_test_state *state)
 	for (i = 0; i < state->nr_folios; i++)
 		folio_put(state->folios[i]);
 	kvfree(state->folios);
+	vfree(state->sums);
 	if (state->fdt)
 		folio_put(state->fdt);
 	memset(state, 0, sizeof(*state));
 }
 
+/* Preserve the data in @state, filling it first unless it was restored */
 static int kho_test_run(struct kho_test_state *state)
 {
 	unsigned long bytes = 0;
-	int err;
+	unsigned int i;
+	int err = 0;
 
-	err = kho_test_fill(state, &bytes);
-	err = err ?: kho_test_build_fdt(state);
+	if (!state->nr_folios)
+		err = kho_test_fill(state, &bytes);
+	else
+		for (i = 0; i < state->nr_folios; i++)
+			bytes += folio_size(state->folios[i]);
+	err = err ?: kho_test_preserve(state);
 	if (err)
 		goto err_free;
-	err = kho_test_preserve(state);
+	/* The FDT holds the checksum handle: build it after preserving */
+	err = kho_test_build_fdt(state);
 	if (err)
-		goto err_free;
+		goto err_unpreserve;
 
 	state->nb.notifier_call = kho_test_notifier;
 	err = register_kho_notifier(&state->nb);
@@ -267,8 +303,8 @@ static int kho_test_run(struct kho_test_state *state)
 	return 0;
 
 err_unpreserve:
-	for (unsigned int i = 0; i < state->nr_folios; i++)
-		kho_unpreserve_folio(state->folios[i]);
+	kho_unpreserve_vmalloc(&state->sums_pres);
+	kho_test_unpreserve(state, state->nr_folios);
 err_free:
 	kho_test_free(state);
 	return err;
@@ -426,23 +462,47 @@ static const void *kho_test_prop(const void *fdt, const char *name, int size)
 	return p && len == size ? p : NULL;
 }
 
-/*
- * Restore every folio listed in the incoming "kho_test" subtree, check its
- * order and checksum, and give the memory back.  Returns 0 when there is
- * nothing to check or everything came through intact.
- */
-static int kho_test_restore(void)
+/* Restore the folio at @phys and check it is of @order and checksum @sum */
+static struct folio *kho_test_restore_folio(unsigned int i, phys_addr_t phys,
+					    unsigned int order, u64 sum)
 {
-	const u64 *folios, *sums;
+	struct folio *folio = kho_restore_folio(phys);
+
+	if (!folio) {
+		pr_err("folio %u at %pa: cannot restore\n", i, &phys);
+		return NULL;
+	}
+	if (folio_order(folio) != order) {
+		pr_err("folio %u at %pa: order %u, preserved as %u\n",
+		       i, &phys, folio_order(folio), order);
+	} else if (xxh64(folio_address(folio), folio_size(folio), 0) != sum) {
+		pr_err("folio %u at %pa: checksum mismatch\n", i, &phys);
+	} else {
+		return folio;
+	}
+	folio_put(folio);
+	return NULL;
+}
+
+/*
+ * Restore what the previous kernel preserved under "kho_test" into @state:
+ * every folio, checked for its order and checksum, and the checksums.
+ * Returns 0 when there is nothing to restore or everything came through
+ * intact; otherwise everything restored is freed.
+ */
+static int kho_test_restore(struct kho_test_state *state)
+{
+	const struct kho_vmalloc *pres;
+	const u32 *nr, *hops;
 	unsigned long bytes = 0;
 	phys_addr_t fdt_phys;
+	const u64 *folios;
 	struct folio *blob;
-	const u32 *nr;
 	const void *fdt;
-	int i, bad = 0;
+	unsigned int i, bad = 0;
 	int err;
 
-	err = kho_retrieve_subtree("kho_test", &fdt_phys);
+	err = kho_retrieve_subtree(KHO_TEST_NODE, &fdt_phys);
 	if (err == -ENOENT)
 		return 0;	/* no handover, or no kho_test in it */
 	if (err) {
@@ -450,48 +510,58 @@ static int kho_test_restore(void)
 		       ERR_PTR(err));
 		return err;
 	}
-	fdt = phys_to_virt(fdt_phys);
-	if (fdt_check_header(fdt) ||
-	    fdt_node_check_compatible(fdt, 0, "kho-test-v1")) {
-		pr_err("handed-over kho_test subtree is not kho-test-v1\n");
+	blob = kho_restore_folio(fdt_phys);
+	if (!blob)
 		return -EINVAL;
+	fdt = folio_address(blob);
+	err = -EINVAL;
+	if (fdt_check_header(fdt) || fdt_totalsize(fdt) > folio_size(blob) ||
+	    fdt_node_check_compatible(fdt, 0, KHO_TEST_COMPAT)) {
+		pr_err("handed-over kho_test subtree is not %s\n",
+		       KHO_TEST_COMPAT);
+		goto out;
 	}
+	hops = kho_test_prop(fdt, "hops", sizeof(*hops));
 	nr = kho_test_prop(fdt, "nr-folios", sizeof(*nr));
 	folios = nr ? kho_test_prop(fdt, "folios", *nr * sizeof(u64)) : NULL;
-	sums = nr ? kho_test_prop(fdt, "checksums", *nr * sizeof(u64)) : NULL;
-	if (!folios || !sums) {
+	pres = kho_test_prop(fdt, "checksums", sizeof(*pres));
+	if (!hops || !folios || !*nr || !pres ||
+	    ((u64)pres->nr_folios << (pres->order + PAGE_SHIFT)) <
+	    *nr * sizeof(u64)) {
 		pr_err("handed-over kho_test subtree is malformed\n");
-		return -EINVAL;
+		goto out;
+	}
+	state->sums = kho_restore_vmalloc(pres);
+	state->folios = kvcalloc(*nr, sizeof(*state->folios), GFP_KERNEL);
+	if (!state->sums || !state->folios) {
+		pr_err("cannot restore the checksums\n");
+		goto out;
 	}
 
 	for (i = 0; i < *nr; i++) {
-		phys_addr_t phys = folios[i] & PAGE_MASK;
-		unsigned int order = folios[i] & ~PAGE_MASK;
-		struct folio *folio = kho_restore_folio(phys);
+		struct folio *folio;
 
+		folio = kho_test_restore_folio(i, folios[i] & PAGE_MASK,
+					       folios[i] & ~PAGE_MASK,
+					       state->sums[i]);
 		if (!folio) {
-			pr_err("folio %d at %pa: cannot restore\n", i, &phys);
 			bad++;
 			continue;
 		}
-		if (folio_order(folio) != order) {
-			pr_err("folio %d at %pa: order %u, preserved as %u\n",
-			       i, &phys, folio_order(folio), order);
-			bad++;
-		} else if (xxh64(folio_address(folio), folio_size(folio), 0) !=
-			   sums[i]) {
-			pr_err("folio %d at %pa: checksum mismatch\n", i, &phys);
-			bad++;
-		}
 		bytes += folio_size(folio);
-		folio_put(folio);
+		state->folios[state->nr_folios++] = folio;
 	}
-	pr_info("restored %u folios, %lu bytes: %d bad\n", *nr, bytes, bad);
-
-	blob = kho_restore_folio(fdt_phys);
-	if (blob)
-		folio_put(blob);
-	return bad ? -EIO : 0;
+	pr_info("restored %u folios, %lu bytes: %u bad\n", *nr, bytes, bad);
+	if (!bad) {
+		state->hops = *hops + 1;
+		pr_info("carrying the same data for %u hops\n", state->hops);
+		err = 0;
+	}
+out:
+	folio_put(blob);
+	if (err)
+		kho_test_free(state);
+	return err;
 }
 
 /* ---- module ------------------------------------------------------------- */
@@ -508,7 +578,7 @@ static int __init kho_test_init(void)
 		pr_err("Kexec HandOver is disabled; boot with kho=on to run this test\n");
 		return -EOPNOTSUPP;
 	}
-	err = kho_test_restore();
+	err = kho_test_restore(&kho_test);
 	if (err)
 		return err;
 	return kho_test_run(&kho_test);
@@ -517,13 +587,11 @@ module_init(kho_test_init);
 
 static void __exit kho_test_exit(void)
 {
-	unsigned int i;
-
 	if (!kho_test.nb.notifier_call)
 		return;
 	unregister_kho_notifier(&kho_test.nb);
-	for (i = 0; i < kho_test.nr_folios; i++)
-		kho_unpreserve_folio(kho_test.folios[i]);
+	kho_unpreserve_vmalloc(&kho_test.sums_pres);
+	kho_test_unpreserve(&kho_test, kho_test.nr_folios);
 	kho_test_free(&kho_test);
 }
 module_exit(kho_test_exit);

@@ -9,7 +9,7 @@ set -uo pipefail
 
 # fault name, then the reason the next kernel must give
 cases=(
-	"fdt_magic|bad FDT header"
+	"fdt_magic|bad FDT header or structure"
 	"compatible|FDT is not compatible with kho-v1"
 	"chunk_loop|memory map chunk list does not end"
 	"bitmap_outside_ram|memory map bitmap outside RAM or inside scratch"

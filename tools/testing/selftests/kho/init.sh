@@ -135,6 +135,10 @@ if [ "$gen" -gt 0 ]; then
 	else
 		result 1 restored_previous "${restored:-no 'test_kho: restored' line in dmesg}"
 	fi
+	# test_kho preserves what it restored again: gen0's data all along
+	same=$(dmesg | grep -o 'test_kho: carrying the same data for [0-9]* hops' | tail -1)
+	result "$([ "${same##* for }" = "$gen hops" ]; echo $?)" same_data_since_gen0 \
+		"${same:-no 'carrying the same data' line in dmesg}"
 	missing=$(dmesg | grep -m1 'no preserved folio at' | sed 's/^\[[^]]*\] //')
 	result "$([ -z "$missing" ]; echo $?)" no_missing_folio "$missing"
 fi
