@@ -10,7 +10,7 @@ SHELL := /bin/bash
 S := scripts
 
 .PHONY: all setup base build initramfs demo check refresh reset-src \
-	series series-check chain bench-core clean distclean
+	series series-check chain bench bench-core clean distclean
 
 all: build
 
@@ -48,6 +48,11 @@ series:
 
 series-check:
 	@$(S)/series-check.sh
+
+# Blackout, restore, finalize, tracker and API cost, against plain kexec;
+# writes build/bench/bench.md and restore.png (RUNS=, HOPS=, see script)
+bench: initramfs
+	@$(S)/bench.sh
 
 # RUNS=N: tracker and preserve API benchmark, median of N boots
 bench-core: initramfs

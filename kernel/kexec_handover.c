@@ -23,6 +23,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/notifier.h>
+#include <linux/sched/clock.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -561,13 +562,24 @@ err_free:
 }
 EXPORT_SYMBOL_NS_GPL(kho_mem_serialize, KHO_TESTS);
 
+/* Number of bitmaps a written map lists */
+static unsigned long kho_map_bitmaps(struct kho_mem_chunk *chunk)
+{
+	unsigned long n = 0;
+
+	for (; chunk; chunk = chunk->hdr.next_phys ?
+	     phys_to_virt(chunk->hdr.next_phys) : NULL)
+		n += chunk->hdr.num_elms;
+	return n;
+}
+
 #ifdef CONFIG_KEXEC_HANDOVER_DEBUG
 /* Check a freshly written map against the tracker it came from. */
 static void kho_mem_map_check(struct kho_mem_track *track,
 			      struct kho_mem_chunk *first)
 {
 	struct kho_mem_chunk *chunk;
-	unsigned long entries = 0, bitmaps = 0, index;
+	unsigned long bitmaps = 0, index;
 	unsigned long *bitmap;
 	unsigned int order, i;
 
@@ -582,13 +594,13 @@ static void kho_mem_map_check(struct kho_mem_track *track,
 			WARN_ON(PHYS_PFN(e->phys_start) %
 				(KHO_BITMAP_BITS << chunk->hdr.order));
 		}
-		entries += chunk->hdr.num_elms;
 	}
 	for (order = 0; order < NR_PAGE_ORDERS; order++)
 		xa_for_each(&track->orders[order], index, bitmap)
 			bitmaps++;
-	WARN(entries != bitmaps, "memory map has %lu entries for %lu bitmaps\n",
-	     entries, bitmaps);
+	WARN(kho_map_bitmaps(first) != bitmaps,
+	     "memory map has %lu entries for %lu bitmaps\n",
+	     kho_map_bitmaps(first), bitmaps);
 }
 #else
 static void kho_mem_map_check(struct kho_mem_track *track,
@@ -799,7 +811,7 @@ static void kho_debugfs_fdt_add(struct kho_out *out)
 int kho_out_finalize(struct kho_out *out)
 {
 	struct kho_mem_chunk *first;
-	u64 map_phys;
+	u64 map_phys, t0;
 	int ret;
 
 	mutex_lock(&out->lock);
@@ -824,7 +836,9 @@ int kho_out_finalize(struct kho_out *out)
 		goto err_unwind;
 
 	percpu_down_write(&out->rwsem);
+	t0 = local_clock();
 	ret = kho_mem_serialize(&out->track, &first);
+	t0 = local_clock() - t0;
 	if (!ret) {
 		kho_mem_map_check(&out->track, first);
 		out->first_chunk = first;
@@ -842,9 +856,10 @@ int kho_out_finalize(struct kho_out *out)
 	fdt_pack(out->fdt);
 	kho_debugfs_fdt_add(out);
 	if (out == &kho_out)
-		pr_info("finalized: FDT at %#llx, memory map at %#llx, %ld pages of tracker memory\n",
+		pr_info("finalized: FDT at %#llx, memory map at %#llx, %ld pages of tracker memory; map of %lu bitmaps written in %llu ns\n",
 			(u64)virt_to_phys(out->fdt), map_phys,
-			atomic_long_read(&out->track.nr_pages));
+			atomic_long_read(&out->track.nr_pages),
+			kho_map_bitmaps(first), t0);
 	mutex_unlock(&out->lock);
 	return 0;
 
@@ -1233,8 +1248,13 @@ static atomic_long_t kho_in_pages;
 void __init kho_stamp_folio(struct page *page, unsigned int order)
 {
 	page->private = KHO_PAGE_MAGIC | order;
-	atomic_long_inc(&kho_in_folios);
-	atomic_long_add(1L << order, &kho_in_pages);
+}
+
+/* ... and then once per run, with the numbers of folios and pages */
+void __init kho_stamped(unsigned long folios, unsigned long pages)
+{
+	atomic_long_add(folios, &kho_in_folios);
+	atomic_long_add(pages, &kho_in_pages);
 }
 
 /* Order of the preserved folio @page heads, or -1 if it heads none */

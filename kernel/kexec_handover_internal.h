@@ -137,6 +137,7 @@ void kho_scratch_debugfs(struct dentry *dir);
 /* Incoming handover: kexec_handover_scratch.c tells kexec_handover.c */
 void kho_in_set_fdt(phys_addr_t fdt_phys);
 void kho_stamp_folio(struct page *page, unsigned int order);
+void kho_stamped(unsigned long folios, unsigned long pages);
 int kho_stamp_order(struct page *page);
 int kho_preserved_folio(unsigned long pfn, unsigned long *head);
 

@@ -19,9 +19,9 @@
 #include <linux/memblock.h>
 #include <linux/mm.h>
 #include <linux/nodemask.h>
-#include <linux/sched/clock.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
+#include <linux/timex.h>
 #include <linux/unaligned.h>
 
 #include "kexec_handover_internal.h"
@@ -69,7 +69,7 @@ static struct {
 	bool scratch_marked;	/* incoming scratch in effect */
 	phys_addr_t map_phys;	/* preserved-memory map, once reserved */
 	/* What reading the map cost, and what it held */
-	u64 check_ns, reserve_ns;
+	cycles_t check, reserve;
 	unsigned long map_pages, runs, folios, pages;
 } kho_in __initdata = {
 	.c = { .is_ram = kho_boot_is_ram, .va = kho_boot_va },
@@ -370,11 +370,31 @@ static void __init kho_count_page(const struct kho_map_visitor *v,
 	kho_in.map_pages++;
 }
 
+/*
+ * With KEXEC_HANDOVER_DEBUG, kho_reserve_per_folio reserves folio by folio
+ * instead of run by run, so that a benchmark can show what coalescing saves.
+ */
+static bool kho_reserve_per_folio __initdata;
+
+static int __init kho_parse_reserve_per_folio(char *p)
+{
+	kho_reserve_per_folio = IS_ENABLED(CONFIG_KEXEC_HANDOVER_DEBUG);
+	return 0;
+}
+early_param("kho_reserve_per_folio", kho_parse_reserve_per_folio);
+
 static void __init kho_reserve_run(const struct kho_map_visitor *v,
 				   phys_addr_t base, u64 len,
 				   unsigned int order)
 {
-	memblock_reserve(base, len);
+	phys_addr_t folio = PFN_PHYS(1UL << order), end = base + len;
+
+	if (!kho_reserve_per_folio) {
+		memblock_reserve(base, len);
+		return;
+	}
+	for (; base < end; base += folio)
+		memblock_reserve(base, folio);
 }
 
 /* The map lives until the orders are recorded */
@@ -392,6 +412,7 @@ static void __init kho_stamp_run(const struct kho_map_visitor *v,
 
 	for (; pfn < end; pfn += 1UL << order)
 		kho_stamp_folio(pfn_to_page(pfn), order);
+	kho_stamped(PHYS_PFN(len) >> order, PHYS_PFN(len));
 }
 
 /*
@@ -437,13 +458,13 @@ void __init kho_reserve_preserved(void)
 {
 	phys_addr_t map = 0;
 	const char *why;
-	u64 t0, t1;
+	cycles_t t0, t1;
 
 	if (!kho_in.scratch_marked)
 		return;
 
 	kho_debug_scratch_only_end();
-	t0 = local_clock();
+	t0 = get_cycles();
 	kho_in.c.end_pfn = PHYS_PFN(memblock_end_of_DRAM());
 	why = kho_check_fdt(&kho_in.c, &map);
 	if (!why)
@@ -453,11 +474,11 @@ void __init kho_reserve_preserved(void)
 		kho_drop_handover(why);
 		return;
 	}
-	t1 = local_clock();
+	t1 = get_cycles();
 	kho_check_map(&kho_in.c, map, &kho_reserve);
 	memblock_clear_kho_scratch_only();
-	kho_in.check_ns = t1 - t0;
-	kho_in.reserve_ns = local_clock() - t1;
+	kho_in.check = t1 - t0;
+	kho_in.reserve = get_cycles() - t1;
 	kho_in.map_phys = map;
 	kho_in_set_fdt(kho_in.c.h.fdt_phys);
 	pr_info("reserved the memory preserved by the previous kernel\n");
@@ -470,20 +491,22 @@ void __init kho_reserve_preserved(void)
  * allocator, when the struct pages of reserved memory are initialised.
  * Records the order of every preserved folio in its head page, so that
  * kho_restore_folio() can rebuild it, and frees the pages of the previous
- * kernel's memory map.  Prints one line with the cost of each step.
+ * kernel's memory map.  Prints one line with the cost of each step, in
+ * get_cycles() units: the scheduler clock may not run yet this early.
  */
 void __init kho_memory_init_late(void)
 {
-	u64 t0;
+	cycles_t t0;
 
 	if (!kho_in.map_phys)
 		return;
-	t0 = local_clock();
+	t0 = get_cycles();
 	kho_check_map(&kho_in.c, kho_in.map_phys, &kho_stamp);
 	kho_check_map(&kho_in.c, kho_in.map_phys, &kho_free_map);
-	pr_info("restore-timing: check_ns=%llu reserve_ns=%llu stamp_ns=%llu map_pages=%lu runs=%lu folios=%lu pages=%lu\n",
-		kho_in.check_ns, kho_in.reserve_ns, local_clock() - t0,
-		kho_in.map_pages, kho_in.runs, kho_in.folios, kho_in.pages);
+	pr_info("restore-timing: check_cycles=%llu reserve_cycles=%llu stamp_cycles=%llu map_pages=%lu runs=%lu folios=%lu pages=%lu\n",
+		(u64)kho_in.check, (u64)kho_in.reserve,
+		(u64)(get_cycles() - t0), kho_in.map_pages, kho_in.runs,
+		kho_in.folios, kho_in.pages);
 }
 
 /**

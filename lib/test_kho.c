@@ -23,6 +23,9 @@
  * and checksum of every folio, reports "restored N folios, B bytes: K bad"
  * and "carrying the same data for H hops", and then preserves the very same
  * folios again, so a chain of kexecs carries one data set all the way.
+ * The restore and the verification are timed apart and reported in one
+ * "restore-timing:" line.  order=, scatter= and fast_fill= shape the data
+ * for benchmarks (scripts/bench.sh).
  *
  * With bench=1 the module instead measures the cost of the tracker on a
  * private instance with synthetic page frame numbers (and, if KHO is
@@ -75,6 +78,18 @@ MODULE_PARM_DESC(max_mem, "bytes of random folios to preserve (K/M/G suffix allo
 static bool bench;
 module_param(bench, bool, 0444);
 MODULE_PARM_DESC(bench, "measure the tracker instead of preserving memory");
+
+static int order = -1;
+module_param(order, int, 0444);
+MODULE_PARM_DESC(order, "order of every folio, or -1 (default) for random orders");
+
+static bool scatter;
+module_param(scatter, bool, 0444);
+MODULE_PARM_DESC(scatter, "keep a free folio after every preserved one, so that no two are adjacent");
+
+static bool fast_fill;
+module_param(fast_fill, bool, 0444);
+MODULE_PARM_DESC(fast_fill, "fill with a xorshift stream instead of get_random_bytes() (benchmarks)");
 
 static bool fail_finalize;
 module_param(fail_finalize, bool, 0644);
@@ -148,42 +163,78 @@ static struct folio *kho_test_alloc_folio(unsigned int order)
 	}
 }
 
+/* Fill @folio with random bytes, or a xorshift64 stream with a random seed */
+static void kho_test_fill_folio(struct folio *folio)
+{
+	u64 *p = folio_address(folio), *end = (void *)p + folio_size(folio);
+	u64 x = get_random_u64() | 1;
+
+	if (!fast_fill) {
+		get_random_bytes(p, folio_size(folio));
+		return;
+	}
+	for (; p < end; p++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		*p = x;
+	}
+}
+
 static int kho_test_fill(struct kho_test_state *state, unsigned long *bytes)
 {
 	unsigned long total = 0, max_folios = max(max_mem >> PAGE_SHIFT, 1UL);
-	struct folio *folio;
-	unsigned int order, i;
+	struct folio *folio, *spacer, **spacers = NULL;
+	unsigned int want, i, nr_spacers = 0;
+	int err = 0;
 
 	state->folios = kvcalloc(max_folios, sizeof(*state->folios),
 				 GFP_KERNEL);
-	if (!state->folios)
-		return -ENOMEM;
+	if (scatter)
+		spacers = kvcalloc(max_folios, sizeof(*spacers), GFP_KERNEL);
+	if (!state->folios || (scatter && !spacers)) {
+		err = -ENOMEM;
+		goto out;
+	}
 
 	while (total < max_mem) {
-		order = get_random_u32_below(KHO_TEST_MAX_ORDER + 1);
-		while (order && total + (PAGE_SIZE << order) > max_mem)
-			order--;
-		folio = kho_test_alloc_folio(order);
-		if (!folio) {
+		want = order >= 0 ? min(order, KHO_TEST_MAX_ORDER) :
+		       get_random_u32_below(KHO_TEST_MAX_ORDER + 1);
+		while (want && total + (PAGE_SIZE << want) > max_mem)
+			want--;
+		folio = kho_test_alloc_folio(want);
+		spacer = folio && scatter ? kho_test_alloc_folio(want) : NULL;
+		if (spacer)
+			spacers[nr_spacers++] = spacer;
+		if (!folio || (scatter && !spacer)) {
 			pr_err("out of memory after %lu bytes; retry with a smaller max_mem\n",
 			       total);
-			return -ENOMEM;
+			if (folio)
+				folio_put(folio);
+			err = -ENOMEM;
+			goto out;
 		}
 		state->folios[state->nr_folios++] = folio;
-		get_random_bytes(folio_address(folio), folio_size(folio));
+		kho_test_fill_folio(folio);
 		total += folio_size(folio);
 	}
 	*bytes = total;
 
 	state->sums = vmalloc_array(state->nr_folios, sizeof(u64));
-	if (!state->sums)
-		return -ENOMEM;
+	if (!state->sums) {
+		err = -ENOMEM;
+		goto out;
+	}
 	for (i = 0; i < state->nr_folios; i++) {
 		folio = state->folios[i];
 		state->sums[i] = xxh64(folio_address(folio),
 				       folio_size(folio), 0);
 	}
-	return 0;
+out:
+	for (i = 0; i < nr_spacers; i++)
+		folio_put(spacers[i]);
+	kvfree(spacers);
+	return err;
 }
 
 static void kho_test_unpreserve(struct kho_test_state *state,
@@ -265,7 +316,8 @@ static void kho_test_free(struct kho_test_state *state)
 	unsigned int i;
 
 	for (i = 0; i < state->nr_folios; i++)
-		folio_put(state->folios[i]);
+		if (state->folios[i])
+			folio_put(state->folios[i]);
 	kvfree(state->folios);
 	vfree(state->sums);
 	if (state->fdt)
@@ -462,9 +514,9 @@ static const void *kho_test_prop(const void *fdt, const char *name, int size)
 	return p && len == size ? p : NULL;
 }
 
-/* Restore the folio at @phys and check it is of @order and checksum @sum */
+/* Restore the folio at @phys and check that it has order @order */
 static struct folio *kho_test_restore_folio(unsigned int i, phys_addr_t phys,
-					    unsigned int order, u64 sum)
+					    unsigned int order)
 {
 	struct folio *folio = kho_restore_folio(phys);
 
@@ -475,20 +527,38 @@ static struct folio *kho_test_restore_folio(unsigned int i, phys_addr_t phys,
 	if (folio_order(folio) != order) {
 		pr_err("folio %u at %pa: order %u, preserved as %u\n",
 		       i, &phys, folio_order(folio), order);
-	} else if (xxh64(folio_address(folio), folio_size(folio), 0) != sum) {
-		pr_err("folio %u at %pa: checksum mismatch\n", i, &phys);
-	} else {
-		return folio;
+		folio_put(folio);
+		return NULL;
 	}
-	folio_put(folio);
-	return NULL;
+	return folio;
+}
+
+/* Check every restored folio against its checksum; the number of bad ones */
+static unsigned int kho_test_verify(struct kho_test_state *state)
+{
+	unsigned int i, bad = 0;
+
+	for (i = 0; i < state->nr_folios; i++) {
+		struct folio *folio = state->folios[i];
+
+		if (!folio) {
+			bad++;
+		} else if (xxh64(folio_address(folio), folio_size(folio), 0) !=
+			   state->sums[i]) {
+			pr_err("folio %u at %#llx: checksum mismatch\n", i,
+			       (u64)PFN_PHYS(folio_pfn(folio)));
+			bad++;
+		}
+	}
+	return bad;
 }
 
 /*
  * Restore what the previous kernel preserved under "kho_test" into @state:
- * every folio, checked for its order and checksum, and the checksums.
- * Returns 0 when there is nothing to restore or everything came through
- * intact; otherwise everything restored is freed.
+ * every folio, checked for its order and checksum, and the checksums.  The
+ * restore and the check are timed apart.  Returns 0 when there is nothing
+ * to restore or everything came through intact; otherwise everything
+ * restored is freed.
  */
 static int kho_test_restore(struct kho_test_state *state)
 {
@@ -499,7 +569,8 @@ static int kho_test_restore(struct kho_test_state *state)
 	const u64 *folios;
 	struct folio *blob;
 	const void *fdt;
-	unsigned int i, bad = 0;
+	unsigned int i, bad;
+	u64 t0, t1, t2;
 	int err;
 
 	err = kho_retrieve_subtree(KHO_TEST_NODE, &fdt_phys);
@@ -510,6 +581,7 @@ static int kho_test_restore(struct kho_test_state *state)
 		       ERR_PTR(err));
 		return err;
 	}
+	t0 = ktime_get_ns();
 	blob = kho_restore_folio(fdt_phys);
 	if (!blob)
 		return -EINVAL;
@@ -538,20 +610,20 @@ static int kho_test_restore(struct kho_test_state *state)
 		goto out;
 	}
 
+	state->nr_folios = *nr;
 	for (i = 0; i < *nr; i++) {
-		struct folio *folio;
-
-		folio = kho_test_restore_folio(i, folios[i] & PAGE_MASK,
-					       folios[i] & ~PAGE_MASK,
-					       state->sums[i]);
-		if (!folio) {
-			bad++;
-			continue;
-		}
-		bytes += folio_size(folio);
-		state->folios[state->nr_folios++] = folio;
+		state->folios[i] = kho_test_restore_folio(i,
+							  folios[i] & PAGE_MASK,
+							  folios[i] & ~PAGE_MASK);
+		if (state->folios[i])
+			bytes += folio_size(state->folios[i]);
 	}
+	t1 = ktime_get_ns();
+	bad = kho_test_verify(state);
+	t2 = ktime_get_ns();
 	pr_info("restored %u folios, %lu bytes: %u bad\n", *nr, bytes, bad);
+	pr_info("restore-timing: folios=%u bytes=%lu restore_ns=%llu verify_ns=%llu\n",
+		*nr, bytes, t1 - t0, t2 - t1);
 	if (!bad) {
 		state->hops = *hops + 1;
 		pr_info("carrying the same data for %u hops\n", state->hops);

@@ -1,0 +1,278 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn the logs of scripts/bench.sh into build/bench/bench.md and a plot.
+
+usage: bench-report.py RAW_DIR CORE_MD OUT_DIR
+
+RAW_DIR holds NAME-RUN.log (serial log) and NAME-RUN.json (per-hop guest
+TSC timings from qemu-run.py) for every configuration and run.  Every hop
+is one sample; each figure is the median of its samples with the spread
+(min-max).  Generation N of a chain is the N-th kernel in the log; hop N
+ends in generation N.
+"""
+
+import glob
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+KLINE = re.compile(r"^\[\s*[\d.]+\] \[\s*[\d.]+\] (.*)$")
+KV = re.compile(r"(\w+)=(\d+)")
+
+
+def parse_log(path):
+    """Per generation: the KHO and test_kho timing lines, as dicts.
+
+    The kernel times its boot-time phases in get_cycles() units (the TSC);
+    they are converted to ns with the TSC rate the guest's init reports.
+    """
+    gens, khz = [], None
+    for line in open(path, errors="replace"):
+        k = re.search(r"# kho-hop: from=\d+ tsc_khz=(\d+)", line)
+        if k:
+            khz = int(k.group(1))
+        m = KLINE.match(line.rstrip("\n"))
+        if not m:
+            continue
+        msg = m.group(1)
+        if msg.startswith("Linux version"):
+            gens.append({"finalize": []})
+            continue
+        if not gens:
+            continue
+        g = gens[-1]
+        if msg.startswith("KHO: restore-timing:"):
+            g["boot"] = {k: int(v) for k, v in KV.findall(msg)}
+        elif msg.startswith("test_kho: restore-timing:"):
+            g["api"] = {k: int(v) for k, v in KV.findall(msg)}
+        else:
+            f = re.search(r"KHO: finalized: .* map of (\d+) bitmaps "
+                          r"written in (\d+) ns", msg)
+            if f:
+                g["finalize"].append((int(f.group(1)), int(f.group(2))))
+    for g in gens:
+        b = g.get("boot")
+        if b:
+            for phase in ("check", "reserve", "stamp"):
+                b[phase + "_ns"] = b.pop(phase + "_cycles") * 1e6 / khz
+    return gens
+
+
+def load(raw):
+    """{config: [sample, ...]}, one sample per hop of every run."""
+    samples = {}
+    for js in sorted(glob.glob(os.path.join(raw, "*.json"))):
+        name = os.path.basename(js)[:-5].rsplit("-", 1)[0]
+        gens = parse_log(js[:-5] + ".log")
+        for hop in json.load(open(js))["hops"]:
+            n = hop["hop"]
+            g = gens[n] if n < len(gens) else {}
+            s = {"hop_ms": hop["hop_ms"], "gen": g,
+                 "finalize": gens[n - 1]["finalize"] if n <= len(gens) else []}
+            samples.setdefault(name, []).append(s)
+    return samples
+
+
+def med(vals):
+    return statistics.median(vals) if vals else None
+
+
+def spread(vals, scale=1.0, fmt="%.1f"):
+    if not vals:
+        return "-"
+    v = [x / scale for x in vals]
+    if len(v) == 1:
+        return fmt % v[0]
+    return (fmt + " (" + fmt + "-" + fmt + ")") % (statistics.median(v),
+                                                    min(v), max(v))
+
+
+def blackout_ms(s):
+    """kexec -e to the next init, plus the restore of everything preserved."""
+    api = s["gen"].get("api", {})
+    return s["hop_ms"] + api.get("restore_ns", 0) / 1e6
+
+
+def boot_ns(s):
+    b = s["gen"].get("boot")
+    return b["check_ns"] + b["reserve_ns"] + b["stamp_ns"] if b else None
+
+
+def field(samples, where, key):
+    return [s["gen"][where][key] for s in samples if where in s["gen"]]
+
+
+def size_label(name):
+    return name.split("-")[1]
+
+
+def main():
+    raw, core_md, out = sys.argv[1:4]
+    S = load(raw)
+    lines = []
+    p = lines.append
+    nsamp = {k: len(v) for k, v in S.items()}
+    p("# KHO benchmark\n")
+    p("QEMU TCG guest (%s hops per chain, %s samples per figure); every "
+      "figure is the median (min-max) of its samples.  Kernel phases are "
+      "timed by the kernel (local_clock()), hops by the guest TSC.\n" %
+      ("/".join(sorted(set(str(len(v)) for v in S.values()))),
+       "/".join(sorted(set(str(v) for v in nsamp.values())))))
+
+    # 1. Blackout
+    plain = [s["hop_ms"] for s in S.get("plain", [])]
+    p("## 1. Blackout: `kexec -e` to the next init with everything restored\n")
+    p("KHO blackout = guest time from just before `kexec -e` to the next "
+      "kernel's `/init` (TSC) + test_kho's restore of every folio and of "
+      "its checksum table (checksum verification timed apart, not "
+      "included).  Plain = the same kernel and initrd without `kho=on`, "
+      "nothing preserved.\n")
+    p("| preserved | folios | KHO blackout ms | plain kexec ms | KHO / plain "
+      "| restore ms (in blackout) | verify ms (apart) |")
+    p("|---|---:|---:|---:|---:|---:|---:|")
+    pm = med(plain)
+    for name in ("kho-0", "kho-64M-o9", "kho-256M-o9", "kho-1G-o9",
+                 "kho-64M-o0", "kho-256M-o0", "kho-1G-o0"):
+        ss = S.get(name)
+        if not ss:
+            continue
+        b = [blackout_ms(s) for s in ss]
+        folios = field(ss, "api", "folios")
+        label = "0" if name == "kho-0" else "%s in %s folios" % (
+            size_label(name), "2 MiB" if name.endswith("o9") else "4 KiB")
+        p("| %s | %s | %s | %s | %s | %s | %s |" % (
+            label, int(med(folios)) if folios else 0, spread(b),
+            spread(plain), "%.3f" % (med(b) / pm) if pm else "-",
+            spread(field(ss, "api", "restore_ns"), 1e6, "%.2f"),
+            spread(field(ss, "api", "verify_ns"), 1e6, "%.0f")))
+    p("")
+
+    # 2. Boot-time restore cost
+    p("## 2. Boot-time restore cost against folios and runs\n")
+    p("check = FDT and memory map validated; reserve = every run reserved in "
+      "memblock; stamp = every folio's order recorded in its head page and "
+      "the map's pages freed.  All in the next kernel, before `/init`.  "
+      "`api` = test_kho restoring every folio with kho_restore_folio().\n")
+    p("| configuration | folios | runs | map pages | check µs | reserve µs "
+      "| stamp µs | boot total µs | ns per folio (boot) | api µs "
+      "| ns per folio (api) |")
+    p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    plot = {}
+    for name in sorted(S, key=lambda n: (n.count("-"), n)):
+        ss = S[name]
+        if name == "plain" or not any("boot" in s["gen"] for s in ss):
+            continue
+        tot = [boot_ns(s) for s in ss if boot_ns(s) is not None]
+        fol = field(ss, "boot", "folios")
+        api = field(ss, "api", "restore_ns")
+        afol = field(ss, "api", "folios")
+        p("| %s | %d | %d | %d | %s | %s | %s | %s | %.0f | %s | %s |" % (
+            name, med(fol), med(field(ss, "boot", "runs")),
+            med(field(ss, "boot", "map_pages")),
+            spread(field(ss, "boot", "check_ns"), 1e3, "%.0f"),
+            spread(field(ss, "boot", "reserve_ns"), 1e3, "%.0f"),
+            spread(field(ss, "boot", "stamp_ns"), 1e3, "%.0f"),
+            spread(tot, 1e3, "%.0f"), med(tot) / med(fol),
+            spread(api, 1e3, "%.0f"),
+            "%.0f" % (med(api) / med(afol)) if api else "-"))
+        m = re.match(r"kho-(\d+)([MG])-o(\d)$", name)
+        if m:
+            mib = int(m.group(1)) * (1024 if m.group(2) == "G" else 1)
+            plot.setdefault(m.group(3), []).append(
+                (mib, med(tot) / 1e3, med(api) / 1e3 if api else 0,
+                 med(field(ss, "boot", "runs")), med(fol)))
+    p("")
+
+    p("### Scaling: 16× the bytes\n")
+    p("| folio size | 64 MiB: runs, boot µs | 1 GiB: runs, boot µs "
+      "| bytes × | runs × | boot time × |")
+    p("|---|---:|---:|---:|---:|---:|")
+    for order, label in (("9", "2 MiB"), ("0", "4 KiB")):
+        a, b = S.get("kho-64M-o%s" % order), S.get("kho-1G-o%s" % order)
+        if not a or not b:
+            continue
+        ra, rb = med(field(a, "boot", "runs")), med(field(b, "boot", "runs"))
+        ta = med([boot_ns(s) for s in a if boot_ns(s)])
+        tb = med([boot_ns(s) for s in b if boot_ns(s)])
+        p("| %s | %d, %.0f | %d, %.0f | 16 | %.2f | %.2f |" % (
+            label, ra, ta / 1e3, rb, tb / 1e3, rb / ra, tb / ta))
+    p("")
+
+    p("### Coalescing: reserve per run against per folio\n")
+    p("| configuration | folios | runs | reserve µs per run (now) "
+      "| reserve µs per folio (before) | saved × |")
+    p("|---|---:|---:|---:|---:|---:|")
+    for base in ("kho-256M-o0", "kho-1G-o0"):
+        a, b = S.get(base), S.get(base + "-perfolio")
+        if not a or not b:
+            continue
+        ra = med(field(a, "boot", "reserve_ns"))
+        rb = med(field(b, "boot", "reserve_ns"))
+        p("| %s | %d | %d | %s | %s | %.1f |" % (
+            base, med(field(a, "boot", "folios")),
+            med(field(a, "boot", "runs")),
+            spread(field(a, "boot", "reserve_ns"), 1e3, "%.0f"),
+            spread(field(b, "boot", "reserve_ns"), 1e3, "%.0f"), rb / ra))
+    p("")
+
+    # 3. Finalize
+    p("## 3. Finalize cost against the number of bitmaps\n")
+    p("Time to write the preserved-memory map at finalize (under the "
+      "tracker's write lock, after the notifiers), every finalize of "
+      "every generation.\n")
+    p("| bitmaps | finalizes | write µs | ns per bitmap |")
+    p("|---:|---:|---:|---:|")
+    byb = {}
+    for ss in S.values():
+        for s in ss:
+            for nb, ns in s["finalize"]:
+                byb.setdefault(nb, []).append(ns)
+    for nb in sorted(byb):
+        v = byb[nb]
+        p("| %d | %d | %s | %s |" % (nb, len(v), spread(v, 1e3, "%.0f"),
+                                     "%.0f" % (med(v) / nb) if nb else "-"))
+    p("")
+
+    # 4./5. from bench-core
+    p("## 4./5. Tracker memory and preserve API cost (`make bench-core`)\n")
+    if os.path.exists(core_md):
+        p(open(core_md).read())
+
+    # Plot
+    dat = os.path.join(out, "restore.dat")
+    with open(dat, "w") as fh:
+        for order in ("9", "0"):
+            fh.write("# order %s: MiB boot_us api_us runs folios\n" % order)
+            for row in sorted(plot.get(order, [])):
+                fh.write("%d %.1f %.1f %d %d\n" % row)
+            fh.write("\n\n")
+    png = os.path.join(out, "restore.png")
+    gp = """set terminal pngcairo size 900,560
+set output '%s'
+set title 'KHO restore cost against preserved size (median per hop, QEMU TCG)'
+set xlabel 'preserved memory (MiB)'
+set ylabel 'time (microseconds)'
+set logscale xy
+set key top left
+set grid
+plot '%s' index 0 using 1:2 with linespoints lw 2 title 'boot: check+reserve+stamp, 2 MiB folios', \\
+     '' index 1 using 1:2 with linespoints lw 2 title 'boot: check+reserve+stamp, 4 KiB folios', \\
+     '' index 0 using 1:3 with linespoints dt 2 title 'kho\\_restore\\_folio() of all, 2 MiB folios', \\
+     '' index 1 using 1:3 with linespoints dt 2 title 'kho\\_restore\\_folio() of all, 4 KiB folios'
+""" % (png, dat)
+    try:
+        subprocess.run(["gnuplot"], input=gp, text=True, check=True)
+        p("Plot: `build/bench/restore.png` (data: `build/bench/restore.dat`)")
+    except (OSError, subprocess.CalledProcessError) as e:
+        p("Plot: not drawn (%s)" % e)
+
+    text = "\n".join(lines) + "\n"
+    open(os.path.join(out, "bench.md"), "w").write(text)
+    sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()
