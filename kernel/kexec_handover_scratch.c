@@ -45,7 +45,9 @@
  * ``kho_scratch=`` and reuses them exactly: it marks them, and [0, 1 MiB)
  * that every kernel keeps reserved, %MEMBLOCK_KHO_SCRATCH, and allocates
  * only from them until it has read the preserved-memory map and reserved
- * every preserved folio.  Because the regions never move, KHO can kexec
+ * every preserved folio.  What is still free in them then stays reserved
+ * until the page allocator starts, as on a cold boot, so the later early
+ * allocations land outside.  Because the regions never move, KHO can kexec
  * any number of times.  kexec_file_load() places every segment of a KHO
  * image inside them.
  */
@@ -77,6 +79,16 @@ static struct {
 
 static struct kho_scratch_entry kho_scratch_in[KHO_SCRATCH_MAX] __initdata;
 static bool kho_cold_reserved __initdata;
+
+/*
+ * Free parts of the incoming scratch regions, held reserved from the end of
+ * scratch-only mode until the page allocator starts, so that the big early
+ * allocations (memory map, per-CPU areas) land outside scratch as on a cold
+ * boot.  More ranges than fit are left free.
+ */
+#define KHO_SCRATCH_HELD	64
+static struct kho_scratch_entry kho_scratch_held[KHO_SCRATCH_HELD] __initdata;
+static unsigned int kho_scratch_held_cnt __initdata;
 
 static int __init kho_parse_scratch(char *p)
 {
@@ -445,6 +457,33 @@ static const struct kho_map_visitor kho_free_map __initconst = {
 	.map_page = kho_free_page,
 };
 
+/* Reserve what is free in the scratch regions; see kho_scratch_held */
+static void __init kho_hold_scratch(void)
+{
+	phys_addr_t start, end;
+	unsigned int i, n = 0;
+	u64 idx;
+
+	for_each_free_mem_range(idx, NUMA_NO_NODE, MEMBLOCK_NONE, &start, &end,
+				NULL) {
+		for (i = 0; i < kho_scratch_cnt; i++) {
+			phys_addr_t s = max(start, kho_scratch_in[i].addr);
+			phys_addr_t e = min(end, kho_scratch_in[i].addr +
+					    kho_scratch_in[i].size);
+
+			if (s < e && n < KHO_SCRATCH_HELD) {
+				kho_scratch_held[n].addr = s;
+				kho_scratch_held[n++].size = e - s;
+			}
+		}
+	}
+	/* Reserving changes the free ranges: reserve once they are listed */
+	for (i = 0; i < n; i++)
+		memblock_reserve(kho_scratch_held[i].addr,
+				 kho_scratch_held[i].size);
+	kho_scratch_held_cnt = n;
+}
+
 /**
  * kho_reserve_preserved - reserve preserved memory and leave scratch-only
  *
@@ -477,6 +516,7 @@ void __init kho_reserve_preserved(void)
 	t1 = get_cycles();
 	kho_check_map(&kho_in.c, map, &kho_reserve);
 	memblock_clear_kho_scratch_only();
+	kho_hold_scratch();
 	kho_in.check = t1 - t0;
 	kho_in.reserve = get_cycles() - t1;
 	kho_in.map_phys = map;
@@ -515,8 +555,9 @@ void __init kho_memory_init_late(void)
  * Called from mm_core_init() before memblock releases memory to the buddy
  * allocator.  On a cold boot the scratch regions were reserved only to keep
  * early allocations out; release them so they reach the page allocator as
- * MIGRATE_CMA pageblocks.  After a KHO kexec, keep the incoming scratch list
- * (reserved) as this boot's list.
+ * MIGRATE_CMA pageblocks.  After a KHO kexec, release what was free in the
+ * incoming regions at the end of scratch-only mode in the same way, and keep
+ * the incoming scratch list (reserved) as this boot's list.
  */
 void __init kho_memory_init(void)
 {
@@ -527,6 +568,9 @@ void __init kho_memory_init(void)
 			memblock_phys_free(kho_scratch[i].addr,
 					   kho_scratch[i].size);
 	} else if (kho_in.scratch_marked) {
+		for (i = 0; i < kho_scratch_held_cnt; i++)
+			memblock_phys_free(kho_scratch_held[i].addr,
+					   kho_scratch_held[i].size);
 		kho_scratch = phys_to_virt(kho_in.c.h.scratch_phys);
 		kho_scratch_report();
 	}
