@@ -65,6 +65,8 @@ if grep -q '^ok' "$KHO_RESULTS/build.tap"; then
 	run_test kho-faults "$KHO_TOP/scripts/test-kho-faults.sh"
 	run_test kho-order python3 "$KHO_TOP/scripts/qemu-run.py" --name kho-order \
 		--hops 1 --scenario kho-order --append kho=on
+	run_test kho-nofinalize python3 "$KHO_TOP/scripts/qemu-run.py" --name kho-nofinalize \
+		--hops 1 --scenario kho-nofinalize --append kho=on
 	run_test kho-oot python3 "$KHO_TOP/scripts/qemu-run.py" --name kho-oot \
 		--hops 2 --scenario kho-oot --append kho=on
 	run_test harness-faults "$KHO_TOP/scripts/selftest-harness.sh"
