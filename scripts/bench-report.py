@@ -71,6 +71,7 @@ def load(raw):
             n = hop["hop"]
             g = gens[n] if n < len(gens) else {}
             s = {"hop_ms": hop["hop_ms"], "gen": g,
+                 "kernel_ms": hop["kernel_to_init_ms"],
                  "finalize": gens[n - 1]["finalize"] if n <= len(gens) else []}
             samples.setdefault(name, []).append(s)
     return samples
@@ -114,16 +115,18 @@ def main():
     S = load(raw)
     lines = []
     p = lines.append
-    nsamp = {k: len(v) for k, v in S.items()}
+    nsamp = sorted(set(len(v) for v in S.values()))
     p("# KHO benchmark\n")
-    p("QEMU TCG guest (%s hops per chain, %s samples per figure); every "
-      "figure is the median (min-max) of its samples.  Kernel phases are "
-      "timed by the kernel (local_clock()), hops by the guest TSC.\n" %
-      ("/".join(sorted(set(str(len(v)) for v in S.values()))),
-       "/".join(sorted(set(str(v) for v in nsamp.values())))))
+    p("QEMU TCG guest, %s samples (kexec hops) per configuration; every "
+      "figure is the median (min-max) of its samples.  The kernel times "
+      "its own phases (get_cycles() at boot, local_clock() at finalize, "
+      "ktime in test_kho); hops are timed by the guest TSC.\n" %
+      "/".join(str(n) for n in nsamp))
 
     # 1. Blackout
     plain = [s["hop_ms"] for s in S.get("plain", [])]
+    nokaslr = [s["hop_ms"] for s in S.get("plain-nokaslr", [])]
+    kinit = {k: [s["kernel_ms"] for s in v] for k, v in S.items()}
     p("## 1. Blackout: `kexec -e` to the next init with everything restored\n")
     p("KHO blackout = guest time from just before `kexec -e` to the next "
       "kernel's `/init` (TSC) + test_kho's restore of every folio and of "
@@ -131,8 +134,10 @@ def main():
       "included).  Plain = the same kernel and initrd without `kho=on`, "
       "nothing preserved.\n")
     p("| preserved | folios | KHO blackout ms | plain kexec ms | KHO / plain "
-      "| restore ms (in blackout) | verify ms (apart) |")
-    p("|---|---:|---:|---:|---:|---:|---:|")
+      "| restore ms (in blackout) | verify ms (apart) "
+      "| kernel part: KHO ms | kernel part: plain ms | kernel part: KHO / plain |")
+    p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    kp = med(kinit.get("plain", []))
     pm = med(plain)
     for name in ("kho-0", "kho-64M-o9", "kho-256M-o9", "kho-1G-o9",
                  "kho-64M-o0", "kho-256M-o0", "kho-1G-o0"):
@@ -143,12 +148,23 @@ def main():
         folios = field(ss, "api", "folios")
         label = "0" if name == "kho-0" else "%s in %s folios" % (
             size_label(name), "2 MiB" if name.endswith("o9") else "4 KiB")
-        p("| %s | %s | %s | %s | %s | %s | %s |" % (
+        kb = [s["kernel_ms"] + s["gen"].get("api", {}).get("restore_ns", 0)
+              / 1e6 for s in ss]
+        p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             label, int(med(folios)) if folios else 0, spread(b),
             spread(plain), "%.3f" % (med(b) / pm) if pm else "-",
             spread(field(ss, "api", "restore_ns"), 1e6, "%.2f"),
-            spread(field(ss, "api", "verify_ns"), 1e6, "%.0f")))
+            spread(field(ss, "api", "verify_ns"), 1e6, "%.0f"),
+            spread(kb, 1, "%.0f"), spread(kinit.get("plain", []), 1, "%.0f"),
+            "%.3f" % (med(kb) / kp) if kp else "-"))
     p("")
+    p("Kernel part = the next kernel's uptime at `/init` (+ the restore), "
+      "i.e. the blackout without shutdown, purgatory and decompression.  "
+      "Plain kexec with `nokaslr`, which loads every generation onto the "
+      "memory the previous one ran from, as KHO does within scratch: "
+      "%s ms per hop (%s).\n" % (spread(nokaslr),
+                                  "%.3f × plain" % (med(nokaslr) / pm)
+                                  if nokaslr and pm else "-"))
 
     # 2. Boot-time restore cost
     p("## 2. Boot-time restore cost against folios and runs\n")

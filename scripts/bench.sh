@@ -29,6 +29,7 @@ mkdir -p "$raw"
 # the kho-restore scenario; kho_test_cycles=2 times two extra finalizes)
 configs=(
 	"plain|"
+	"plain-nokaslr|nokaslr"
 	"kho-0|kho=on kho_test_mem=0 kho_test_cycles=2"
 )
 for size in 64M 256M 1G; do
@@ -51,7 +52,7 @@ for run in $(seq "$runs"); do
 		name=${c%%|*}
 		append=${c#*|}
 		scenario=kho-restore
-		[ "$name" = plain ] && scenario=none
+		case "$name" in plain*) scenario=none ;; esac
 		n=$((n + 1))
 		info "bench: $n of $total: $name, run $run"
 		python3 "$KHO_TOP/scripts/qemu-run.py" --name "bench-$name-$run" \

@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Kexec HandOver (KHO) selftest in QEMU: boot a built kernel and drive a
-# chain of KHO kexec hops.  In every generation test_kho preserves random
-# memory and finalizes the handover; the next generation, the same kernel
-# loaded with kexec -s (KASLR on), restores that memory and verifies the
-# order and checksum of every folio.  init.sh is the guest's /init.
+# chain of KHO kexec hops.  The first generation's test_kho preserves
+# random memory; every generation finalizes the handover, and the next, the
+# same kernel loaded with kexec -s (KASLR on), restores that memory,
+# verifies the order and checksum of every folio and preserves the same
+# data again, so the last generation checks what the first one wrote.
+# init.sh is the guest's /init.
 #
 # Prints one KTAP document: one result per generation, each with the
 # generation's own checks as a nested subtest, and the host time of every
@@ -32,7 +34,7 @@ Usage: $ME [-k KBUILD_DIR | -b BZIMAGE -t TEST_KHO_KO] [options]
 
 Boot a kernel in QEMU and run a chain of Kexec HandOver (KHO) kexec hops:
 every generation restores and verifies the memory the previous one
-preserved with test_kho, preserves new memory and kexecs the next.
+preserved with test_kho, preserves it again and kexecs the next.
 Prints KTAP on stdout.
 
   -k DIR      kernel build directory (O=); uses DIR/arch/x86/boot/bzImage
@@ -40,7 +42,7 @@ Prints KTAP on stdout.
   -b FILE     the kernel bzImage (overrides -k)
   -t FILE     test_kho.ko (overrides -k)
   -n HOPS     number of KHO kexec hops; HOPS+1 generations (default 3)
-  -m SIZE     memory test_kho preserves in each generation, its max_mem=
+  -m SIZE     memory the first generation's test_kho preserves, its max_mem=
               (default 64M)
   -N          two NUMA nodes
   -r SIZE     guest RAM (default 1G, 2G with -N)
