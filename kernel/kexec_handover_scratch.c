@@ -515,10 +515,10 @@ void __init kho_reserve_preserved(void)
 	}
 	t1 = get_cycles();
 	kho_check_map(&kho_in.c, map, &kho_reserve);
-	memblock_clear_kho_scratch_only();
-	kho_hold_scratch();
 	kho_in.check = t1 - t0;
 	kho_in.reserve = get_cycles() - t1;
+	memblock_clear_kho_scratch_only();
+	kho_hold_scratch();
 	kho_in.map_phys = map;
 	kho_in_set_fdt(kho_in.c.h.fdt_phys);
 	pr_info("reserved the memory preserved by the previous kernel\n");
