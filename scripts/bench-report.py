@@ -135,8 +135,10 @@ def main():
       "nothing preserved.\n")
     p("| preserved | folios | KHO blackout ms | plain kexec ms | KHO / plain "
       "| restore ms (in blackout) | verify ms (apart) "
-      "| kernel part: KHO ms | kernel part: plain ms | kernel part: KHO / plain |")
-    p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+      "| kernel part: KHO ms | kernel part: plain ms | kernel part: KHO / plain "
+      "| KHO / plain `nokaslr` |")
+    p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    pn = med(nokaslr)
     kp = med(kinit.get("plain", []))
     pm = med(plain)
     for name in ("kho-0", "kho-64M-o9", "kho-256M-o9", "kho-1G-o9",
@@ -150,13 +152,14 @@ def main():
             size_label(name), "2 MiB" if name.endswith("o9") else "4 KiB")
         kb = [s["kernel_ms"] + s["gen"].get("api", {}).get("restore_ns", 0)
               / 1e6 for s in ss]
-        p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             label, int(med(folios)) if folios else 0, spread(b),
             spread(plain), "%.3f" % (med(b) / pm) if pm else "-",
             spread(field(ss, "api", "restore_ns"), 1e6, "%.2f"),
             spread(field(ss, "api", "verify_ns"), 1e6, "%.0f"),
             spread(kb, 1, "%.0f"), spread(kinit.get("plain", []), 1, "%.0f"),
-            "%.3f" % (med(kb) / kp) if kp else "-"))
+            "%.3f" % (med(kb) / kp) if kp else "-",
+            "%.3f" % (med(b) / pn) if pn else "-"))
     p("")
     p("Kernel part = the next kernel's uptime at `/init` (+ the restore), "
       "i.e. the blackout without shutdown, purgatory and decompression.  "
@@ -272,6 +275,7 @@ set title 'KHO restore cost against preserved size (median per hop, QEMU TCG)'
 set xlabel 'preserved memory (MiB)'
 set ylabel 'time (microseconds)'
 set logscale xy
+set xrange [32:2048]
 set key top left
 set grid
 plot '%s' index 0 using 1:2 with linespoints lw 2 title 'boot: check+reserve+stamp, 2 MiB folios', \\
