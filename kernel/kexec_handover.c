@@ -579,7 +579,7 @@ static void kho_mem_map_check(struct kho_mem_track *track,
 			      struct kho_mem_chunk *first)
 {
 	struct kho_mem_chunk *chunk;
-	unsigned long bitmaps = 0, index;
+	unsigned long bitmaps = 0, entries = kho_map_bitmaps(first), index;
 	unsigned long *bitmap;
 	unsigned int order, i;
 
@@ -598,9 +598,8 @@ static void kho_mem_map_check(struct kho_mem_track *track,
 	for (order = 0; order < NR_PAGE_ORDERS; order++)
 		xa_for_each(&track->orders[order], index, bitmap)
 			bitmaps++;
-	WARN(kho_map_bitmaps(first) != bitmaps,
-	     "memory map has %lu entries for %lu bitmaps\n",
-	     kho_map_bitmaps(first), bitmaps);
+	WARN(entries != bitmaps, "memory map has %lu entries for %lu bitmaps\n",
+	     entries, bitmaps);
 }
 #else
 static void kho_mem_map_check(struct kho_mem_track *track,
@@ -1282,10 +1281,12 @@ int kho_preserved_folio(unsigned long pfn, unsigned long *head)
 
 	for (order = 0; order <= MAX_PAGE_ORDER; order++) {
 		unsigned long h = ALIGN_DOWN(pfn, 1UL << order);
+		int stamp = pfn_valid(h) ? kho_stamp_order(pfn_to_page(h)) : -1;
 
-		if (pfn_valid(h) && kho_stamp_order(pfn_to_page(h)) >= order) {
+		/* A folio headed here covers @pfn if it is at least this big */
+		if (stamp >= (int)order) {
 			*head = h;
-			return kho_stamp_order(pfn_to_page(h));
+			return stamp;
 		}
 	}
 	return -1;
