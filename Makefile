@@ -10,7 +10,8 @@ SHELL := /bin/bash
 S := scripts
 
 .PHONY: all setup base build initramfs demo check refresh reset-src \
-	series series-check chain bench bench-core clean distclean
+	series series-check chain bench bench-core check-debug check-distro \
+	clean distclean
 
 all: build
 
@@ -31,6 +32,14 @@ demo: initramfs
 
 check:
 	@$(S)/check.sh
+
+# KHO under KASAN, kmemleak, lockdep, DEBUG_VM ... (build/obj-debug), and on
+# Debian's own cloud config (build/obj-distro); both are part of make check
+check-debug:
+	@$(S)/ktap-summary.sh $(S)/check-debug.sh
+
+check-distro:
+	@$(S)/ktap-summary.sh $(S)/check-distro.sh
 
 # HOPS=N: a chain of N hops with the plain test kernel
 chain: initramfs
@@ -59,7 +68,8 @@ bench-core: initramfs
 	@$(S)/bench-core.sh
 
 clean:
-	rm -rf build/obj build/initramfs* build/logs build/results build/series*
+	rm -rf build/obj build/obj-debug build/obj-distro build/initramfs* \
+		build/logs* build/results build/series*
 
 distclean:
 	rm -rf build

@@ -47,3 +47,61 @@ ktap_blob() {
 	base64 <"$2"
 	echo "# kho-blob: $1 end"
 }
+
+# kho_scratch_cma: one result saying whether every scratch pageblock is
+# MIGRATE_CMA and counted as CMA: debugfs kho/out/scratch_pageblocks,
+# the CMA column of /proc/pagetypeinfo and CmaTotal/CmaFree of meminfo
+kho_scratch_cma() {
+	f=/sys/kernel/debug/kho/out/scratch_pageblocks
+	blocks=$(sed -n 's/^pageblocks //p' $f 2>/dev/null)
+	cma=$(sed -n 's/^cma //p' $f 2>/dev/null)
+	typeinfo=$(awk '/^Number of blocks type/ {
+			for (i = 1; i <= NF; i++) if ($i == "CMA") col = i
+			next }
+		col && /^Node/ && !/type/ { sum += $col } END { print sum + 0 }' /proc/pagetypeinfo)
+	total=$(sed -n 's/^CmaTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)
+	free=$(sed -n 's/^CmaFree: *\([0-9]*\) kB/\1/p' /proc/meminfo)
+	pb_order=$(sed -n 's/^Page block order: //p' /proc/pagetypeinfo | head -1)
+	pb_kb=$(((1 << ${pb_order:-9}) * 4))
+	diag="scratch $cma of ${blocks:-?} pageblocks CMA, pagetypeinfo CMA $typeinfo, CmaTotal $total kB, CmaFree $free kB"
+	if [ -n "$blocks" ] && [ "$blocks" -gt 0 ] && [ "$cma" = "$blocks" ] &&
+	   [ "$typeinfo" -ge "$cma" ] && [ "$total" -ge $((cma * pb_kb)) ] &&
+	   [ "$free" -le "$total" ]; then
+		ktap_ok scratch_all_cma "$diag"
+	else
+		ktap_fail scratch_all_cma "$diag"
+	fi
+}
+
+# kho_deferred_orders MAX: one result saying whether the boot log shows
+# preserved folios of every order 0..MAX in deferred struct page memory
+kho_deferred_orders() {
+	line=$(dmesg | grep -o 'KHO: restore: [0-9]* of [0-9]* folios in deferred struct page memory, by order:.*')
+	missing=
+	for o in $(seq 0 "$1"); do
+		echo "$line" | grep -q " $o:[1-9]" || missing="$missing $o"
+	done
+	if [ -n "$line" ] && [ -z "$missing" ]; then
+		ktap_ok deferred_every_order "${line#KHO: restore: }"
+	else
+		ktap_fail deferred_every_order "${line:-no deferred restore line}${missing:+; none of order$missing}"
+	fi
+}
+
+# kho_kmemleak: with kmemleak, one result from a scan for leaks.  An object
+# is reported once it is 5 s old, so wait that long first; a second scan
+# drops objects that were only in flight during the first.
+kho_kmemleak() {
+	f=/sys/kernel/debug/kmemleak
+	[ -e $f ] || return 0
+	sleep 6
+	echo scan >$f && echo scan >$f
+	leaks=$(grep -c '^unreferenced object' $f)
+	echo "# kho-kmemleak: scan done, $leaks leaks"
+	if [ "$leaks" -eq 0 ]; then
+		ktap_ok kmemleak_clean "scanned after the restore"
+	else
+		head -40 $f | sed 's/^/# /'
+		ktap_fail kmemleak_clean "$leaks unreferenced objects"
+	fi
+}

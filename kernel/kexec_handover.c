@@ -20,6 +20,7 @@
 #include <linux/kstrtox.h>
 #include <linux/libfdt.h>
 #include <linux/log2.h>
+#include <linux/memblock.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/notifier.h>
@@ -1256,6 +1257,22 @@ void __init kho_stamped(unsigned long folios, unsigned long pages)
 	atomic_long_add(pages, &kho_in_pages);
 }
 
+/*
+ * With deferred struct page init, the struct pages of free memory are not
+ * initialised until page_alloc_init_late() and may hold anything, even a
+ * stale stamp.  Stamps are only written to reserved pages, whose struct
+ * pages memblock_free_all() initialised: until deferred init is over, look
+ * only at pages memblock has reserved.  memblock is discarded after that.
+ */
+static bool __ref kho_struct_page_ready(unsigned long pfn)
+{
+#ifdef CONFIG_DEFERRED_STRUCT_PAGE_INIT
+	if (static_branch_unlikely(&deferred_pages))
+		return memblock_is_reserved(PFN_PHYS(pfn));
+#endif
+	return true;
+}
+
 /* Order of the preserved folio @page heads, or -1 if it heads none */
 int kho_stamp_order(struct page *page)
 {
@@ -1281,7 +1298,10 @@ int kho_preserved_folio(unsigned long pfn, unsigned long *head)
 
 	for (order = 0; order <= MAX_PAGE_ORDER; order++) {
 		unsigned long h = ALIGN_DOWN(pfn, 1UL << order);
-		int stamp = pfn_valid(h) ? kho_stamp_order(pfn_to_page(h)) : -1;
+		int stamp = -1;
+
+		if (pfn_valid(h) && kho_struct_page_ready(h))
+			stamp = kho_stamp_order(pfn_to_page(h));
 
 		/* A folio headed here covers @pfn if it is at least this big */
 		if (stamp >= (int)order) {
@@ -1337,6 +1357,7 @@ static struct page *kho_take_folio(phys_addr_t phys, int *order)
 	struct page *page = pfn_to_online_page(PHYS_PFN(phys));
 
 	if (!kho_enable || !page || !PAGE_ALIGNED(phys) ||
+	    !kho_struct_page_ready(PHYS_PFN(phys)) ||
 	    !kho_take_stamp(page, order))
 		return NULL;
 	return page;

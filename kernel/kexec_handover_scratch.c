@@ -17,8 +17,11 @@
 #include <linux/kexec_handover.h>
 #include <linux/libfdt.h>
 #include <linux/memblock.h>
+#include <linux/memory_hotplug.h>
 #include <linux/mm.h>
+#include <linux/mmzone.h>
 #include <linux/nodemask.h>
+#include <linux/pageblock-flags.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/timex.h>
@@ -416,12 +419,60 @@ static void __init kho_reserve_page(const struct kho_map_visitor *v,
 	memblock_reserve(phys, PAGE_SIZE);
 }
 
+#ifdef CONFIG_DEFERRED_STRUCT_PAGE_INIT
+/*
+ * Preserved folios whose struct pages deferred init leaves to its threads,
+ * by order.  They are reserved, so memblock_free_all() initialised them
+ * before they were stamped, and the threads, which initialise only free
+ * memory, never touch them.  Counted for the boot log, so a test can show
+ * that such folios are restored intact.
+ */
+static unsigned long kho_deferred_folios[NR_PAGE_ORDERS] __initdata;
+
+static void __init kho_count_deferred(unsigned long pfn, unsigned long end,
+				      unsigned int order)
+{
+	unsigned long first = NODE_DATA(early_pfn_to_nid(pfn))->first_deferred_pfn;
+
+	if (end <= first || order >= NR_PAGE_ORDERS)
+		return;
+	pfn = max(pfn, ALIGN(first, 1UL << order));
+	if (pfn < end)
+		kho_deferred_folios[order] += (end - pfn) >> order;
+}
+
+static void __init kho_report_deferred(void)
+{
+	char buf[NR_PAGE_ORDERS * 12] = "", *p = buf;
+	unsigned long sum = 0;
+	unsigned int order;
+
+	for (order = 0; order < NR_PAGE_ORDERS; order++) {
+		sum += kho_deferred_folios[order];
+		p += scnprintf(p, buf + sizeof(buf) - p, " %u:%lu", order,
+			       kho_deferred_folios[order]);
+	}
+	pr_info("restore: %lu of %lu folios in deferred struct page memory, by order:%s\n",
+		sum, kho_in.folios, buf);
+}
+#else
+static inline void kho_count_deferred(unsigned long pfn, unsigned long end,
+				      unsigned int order)
+{
+}
+
+static inline void kho_report_deferred(void)
+{
+}
+#endif
+
 /* Record the order of every folio of a run in its head page */
 static void __init kho_stamp_run(const struct kho_map_visitor *v,
 				 phys_addr_t base, u64 len, unsigned int order)
 {
 	unsigned long pfn = PHYS_PFN(base), end = PHYS_PFN(base + len);
 
+	kho_count_deferred(pfn, end, order);
 	for (; pfn < end; pfn += 1UL << order)
 		kho_stamp_folio(pfn_to_page(pfn), order);
 	kho_stamped(PHYS_PFN(len) >> order, PHYS_PFN(len));
@@ -484,6 +535,38 @@ static void __init kho_hold_scratch(void)
 	kho_scratch_held_cnt = n;
 }
 
+/*
+ * Leaving scratch-only mode: [0, 1 MiB) was marked only so that early boot
+ * could allocate there; unmark it, so that the pageblock it shares with its
+ * neighbour does not become CMA.  With @all (the handover was dropped) the
+ * incoming regions are no scratch of this boot either.
+ */
+static void __init kho_unmark_scratch(bool all)
+{
+	unsigned int i;
+
+	memblock_clear_kho_scratch(0, SZ_1M);
+	for (i = 0; all && i < kho_scratch_cnt; i++)
+		memblock_clear_kho_scratch(kho_scratch_in[i].addr,
+					   kho_scratch_in[i].size);
+	if (all)
+		kho_scratch_cnt = 0;
+}
+
+/**
+ * kho_scratch_only - is this boot still confined to scratch memory?
+ *
+ * Context: Early boot, before the page allocator is up.
+ * Return: true after a KHO kexec until kho_reserve_preserved() has reserved
+ * the preserved memory: until then only scratch is known to hold nothing
+ * that the previous kernel preserved, and code that writes to free memory
+ * (memtest) must keep to it.
+ */
+bool __init kho_scratch_only(void)
+{
+	return kho_in.scratch_marked && !kho_in.map_phys;
+}
+
 /**
  * kho_reserve_preserved - reserve preserved memory and leave scratch-only
  *
@@ -510,6 +593,7 @@ void __init kho_reserve_preserved(void)
 		why = kho_check_map(&kho_in.c, map, &kho_count);
 	if (why) {
 		memblock_clear_kho_scratch_only();
+		kho_unmark_scratch(true);
 		kho_drop_handover(why);
 		return;
 	}
@@ -518,6 +602,7 @@ void __init kho_reserve_preserved(void)
 	kho_in.check = t1 - t0;
 	kho_in.reserve = get_cycles() - t1;
 	memblock_clear_kho_scratch_only();
+	kho_unmark_scratch(false);
 	kho_hold_scratch();
 	kho_in.map_phys = map;
 	kho_in_set_fdt(kho_in.c.h.fdt_phys);
@@ -547,6 +632,7 @@ void __init kho_memory_init_late(void)
 		(u64)kho_in.check, (u64)kho_in.reserve,
 		(u64)(get_cycles() - t0), kho_in.map_pages, kho_in.runs,
 		kho_in.folios, kho_in.pages);
+	kho_report_deferred();
 }
 
 /**
@@ -574,6 +660,66 @@ void __init kho_memory_init(void)
 		kho_scratch = phys_to_virt(kho_in.c.h.scratch_phys);
 		kho_scratch_report();
 	}
+}
+
+/*
+ * Count the pageblocks of this boot's scratch regions, and those of them that
+ * are MIGRATE_CMA; with @account, add the CMA ones to their zone's and the
+ * system's CMA pages, so that /proc/meminfo's CmaTotal includes scratch.
+ */
+static void kho_scratch_pageblocks(unsigned long *total, unsigned long *cma,
+				   bool account)
+{
+	unsigned long pfn, end;
+	struct page *page;
+	unsigned int i;
+
+	*total = 0;
+	*cma = 0;
+	if (!kho_is_enabled() || !kho_scratch)
+		return;
+	for (i = 0; i < kho_scratch_cnt; i++) {
+		pfn = pageblock_align(PHYS_PFN(kho_scratch[i].addr));
+		end = PHYS_PFN(kho_scratch[i].addr + kho_scratch[i].size);
+		for (; pfn + pageblock_nr_pages <= end;
+		     pfn += pageblock_nr_pages) {
+			page = pfn_to_online_page(pfn);
+			if (!page)
+				continue;
+			(*total)++;
+			if (get_pageblock_migratetype(page) != MIGRATE_CMA)
+				continue;
+			(*cma)++;
+			if (account) {
+				page_zone(page)->cma_pages += pageblock_nr_pages;
+				totalcma_pages += pageblock_nr_pages;
+			}
+		}
+	}
+}
+
+/**
+ * kho_memory_init_done - every struct page is initialised
+ *
+ * Called from page_alloc_init_late() once deferred struct page
+ * initialisation has finished.  Counts the scratch pageblocks as CMA memory
+ * and reports, in one line, whether every one of them is MIGRATE_CMA, as it
+ * must be: an unmovable allocation in scratch would be refused as preserved
+ * memory at the next handover.
+ */
+void __init kho_memory_init_done(void)
+{
+	unsigned long total, cma;
+
+	kho_scratch_pageblocks(&total, &cma, true);
+	if (!total)
+		return;
+	if (cma == total)
+		pr_info("scratch: all %lu pageblocks are CMA, counted in CmaTotal\n",
+			total);
+	else
+		pr_err("scratch: only %lu of %lu pageblocks are CMA: unmovable memory may land in scratch and the next handover fail; please report this\n",
+		       cma, total);
 }
 
 /**
@@ -604,12 +750,24 @@ static int kho_scratch_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(kho_scratch);
 
+/* The pageblocks of scratch as they are now: all must be CMA */
+static int kho_scratch_pageblocks_show(struct seq_file *m, void *v)
+{
+	unsigned long total, cma;
+
+	kho_scratch_pageblocks(&total, &cma, false);
+	seq_printf(m, "pageblocks %lu\ncma %lu\n", total, cma);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kho_scratch_pageblocks);
+
 /**
  * kho_scratch_debugfs - add scratch_phys and scratch_len to @dir
  * @dir: the kho/out directory
  *
  * Each file lists one value per line, region by region in the same order:
- * lowmem, global, then one per node.
+ * lowmem, global, then one per node.  scratch_pageblocks counts the
+ * pageblocks of all regions and those that are MIGRATE_CMA.
  */
 void __init kho_scratch_debugfs(struct dentry *dir)
 {
@@ -619,4 +777,6 @@ void __init kho_scratch_debugfs(struct dentry *dir)
 	debugfs_create_file("scratch_len", 0400, dir,
 			    (void *)offsetof(struct kho_scratch_entry, size),
 			    &kho_scratch_fops);
+	debugfs_create_file("scratch_pageblocks", 0400, dir, NULL,
+			    &kho_scratch_pageblocks_fops);
 }

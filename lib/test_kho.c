@@ -25,7 +25,8 @@
  * folios again, so a chain of kexecs carries one data set all the way.
  * The restore and the verification are timed apart and reported in one
  * "restore-timing:" line.  order=, scatter= and fast_fill= shape the data
- * for benchmarks (scripts/bench.sh).
+ * for benchmarks (scripts/bench.sh); every_order=1 makes sure that every
+ * order is there, many times over.
  *
  * With bench=1 the module instead measures the cost of the tracker on a
  * private instance with synthetic page frame numbers (and, if KHO is
@@ -82,6 +83,10 @@ MODULE_PARM_DESC(bench, "measure the tracker instead of preserving memory");
 static int order = -1;
 module_param(order, int, 0444);
 MODULE_PARM_DESC(order, "order of every folio, or -1 (default) for random orders");
+
+static bool every_order;
+module_param(every_order, bool, 0444);
+MODULE_PARM_DESC(every_order, "with order=-1, take the orders 0, 1, ... in turn instead of at random");
 
 static bool scatter;
 module_param(scatter, bool, 0444);
@@ -185,7 +190,7 @@ static int kho_test_fill(struct kho_test_state *state, unsigned long *bytes)
 {
 	unsigned long total = 0, max_folios = max(max_mem >> PAGE_SHIFT, 1UL);
 	struct folio *folio, *spacer, **spacers = NULL;
-	unsigned int want, i, nr_spacers = 0;
+	unsigned int want, i, nr_spacers = 0, turn = 0;
 	int err = 0;
 
 	state->folios = kvcalloc(max_folios, sizeof(*state->folios),
@@ -198,8 +203,12 @@ static int kho_test_fill(struct kho_test_state *state, unsigned long *bytes)
 	}
 
 	while (total < max_mem) {
-		want = order >= 0 ? min(order, KHO_TEST_MAX_ORDER) :
-		       get_random_u32_below(KHO_TEST_MAX_ORDER + 1);
+		if (order >= 0)
+			want = min(order, KHO_TEST_MAX_ORDER);
+		else if (every_order)
+			want = turn++ % (KHO_TEST_MAX_ORDER + 1);
+		else
+			want = get_random_u32_below(KHO_TEST_MAX_ORDER + 1);
 		while (want && total + (PAGE_SIZE << want) > max_mem)
 			want--;
 		folio = kho_test_alloc_folio(want);

@@ -3,6 +3,13 @@
 # Set up, apply the overlay, configure (tinyconfig + configs/kho.config) and
 # build bzImage and modules in build/obj.  Incremental: only what changed
 # since the last run is rebuilt.
+#
+# Other builds of the same tree (check-debug, check-distro) set:
+#   KHO_OBJ          the O= directory
+#   KHO_CONFIG_BASE  "tinyconfig" (default) or a config file (.xz too)
+#   KHO_FRAGMENTS    fragment files applied on top, in order
+#   KHO_TARGETS      make targets (default "bzImage modules"); the external
+#                    modules are built only with "modules"
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -11,13 +18,25 @@ set -euo pipefail
 python3 "$KHO_TOP/scripts/overlay.py" apply
 mkdir -p "$KHO_OBJ" "$CCACHE_DIR"
 
-frag=$KHO_TOP/configs/kho.config
+base=${KHO_CONFIG_BASE:-tinyconfig}
+frags=${KHO_FRAGMENTS:-$KHO_TOP/configs/kho.config}
+targets=${KHO_TARGETS:-bzImage modules}
 stamp=$KHO_OBJ/.kho-config-stamp
-want=$(cat "$frag" "$KHO_SRC/kernel/Kconfig.kexec" | sha256sum)
+basecat() { case "$base" in *.xz) xzcat "$base" ;; *) cat "$base" ;; esac; }
+if [ "$base" = tinyconfig ]; then
+	want=$(cat $frags "$KHO_SRC/kernel/Kconfig.kexec" | sha256sum)
+else
+	[ -f "$base" ] || die "no base config $base"
+	want=$({ basecat; cat $frags "$KHO_SRC/kernel/Kconfig.kexec"; } | sha256sum)
+fi
 if [ ! -f "$KHO_OBJ/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-	info "configuring: tinyconfig + configs/kho.config"
-	kmake tinyconfig >/dev/null
-	cat "$frag" >>"$KHO_OBJ/.config"
+	info "configuring: $(basename "$base") + $(for f in $frags; do printf '%s ' "${f#"$KHO_TOP"/}"; done)"
+	if [ "$base" = tinyconfig ]; then
+		kmake tinyconfig >/dev/null
+	else
+		basecat >"$KHO_OBJ/.config"
+	fi
+	cat $frags >>"$KHO_OBJ/.config"
 	kmake olddefconfig 2>&1 | grep -v "override: reassigning" >&2 || true
 	bad=0
 	while IFS= read -r line; do
@@ -30,22 +49,25 @@ if [ ! -f "$KHO_OBJ/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
 			fi ;;
 		CONFIG_*=*)
 			if ! grep -qx "$line" "$KHO_OBJ/.config"; then
-				echo "kho: error: $line requested by configs/kho.config" \
+				echo "kho: error: $line requested by the config fragments" \
 					"did not survive olddefconfig (missing dependency?)" >&2
 				bad=1
 			fi ;;
 		esac
-	done <"$frag"
+	done < <(for f in $frags; do cat "$f"; done)
 	[ $bad -eq 0 ] || die "kernel configuration incomplete"
 	echo "$want" >"$stamp"
 fi
 
-info "building bzImage and modules in $KHO_OBJ"
-kmake ${KHO_MAKEFLAGS:-} bzImage modules
+info "building $targets in $KHO_OBJ"
+kmake ${KHO_MAKEFLAGS:-} $targets
 # External modules (tools/testing/selftests/kho/*/), built as any
 # out-of-tree module is: make -C <src> O=<obj> M=<dir> modules
-for m in "$KHO_TOP"/tools/testing/selftests/kho/*/Makefile; do
-	[ -f "$m" ] || continue
-	kmake M="$(dirname "$m")" modules
-done
+case " $targets " in
+*" modules "*)
+	for m in "$KHO_TOP"/tools/testing/selftests/kho/*/Makefile; do
+		[ -f "$m" ] || continue
+		kmake M="$(dirname "$m")" modules
+	done ;;
+esac
 info "built $(cat "$KHO_OBJ/include/config/kernel.release") ($KHO_OBJ/arch/x86/boot/bzImage)"

@@ -72,6 +72,10 @@ if grep -q '^ok' "$KHO_RESULTS/build.tap"; then
 	run_test harness-faults "$KHO_TOP/scripts/selftest-harness.sh"
 	run_test series-check "$KHO_TOP/scripts/series-check.sh"
 fi
+# Their own builds (build/obj-debug, build/obj-distro); run even if the
+# test kernel did not build, so that their results are never missing
+run_test check-debug "$KHO_TOP/scripts/check-debug.sh"
+run_test check-distro "$KHO_TOP/scripts/check-distro.sh"
 
 pass=$(cat "$KHO_RESULTS"/*.tap | grep -cE '^ok [0-9]+')
 fail=$(cat "$KHO_RESULTS"/*.tap | grep -cE '^not ok [0-9]+')

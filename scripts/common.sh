@@ -7,6 +7,10 @@ KHO_BUILD=${KHO_BUILD:-$KHO_TOP/build}
 KHO_SRC=$KHO_BUILD/src
 KHO_OBJ=${KHO_OBJ:-$KHO_BUILD/obj}
 KHO_RESULTS=$KHO_BUILD/results
+# Serial logs and the guest initramfs of the build under test; the debug
+# and distribution builds (check-debug.sh, check-distro.sh) set their own.
+export KHO_LOGS=${KHO_LOGS:-$KHO_BUILD/logs}
+export KHO_INITRD=${KHO_INITRD:-$KHO_BUILD/initramfs.cpio}
 
 # The base: Debian's linux-source-6.12, pinned so every clone patches the
 # same tree.  Bump both together after checking the overlay still applies.

@@ -25,12 +25,23 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("KHO_BUILD", os.path.join(TOP, "build"))
 OBJ = os.environ.get("KHO_OBJ", os.path.join(BUILD, "obj"))
+LOGS = os.environ.get("KHO_LOGS", os.path.join(BUILD, "logs"))
+INITRD = os.environ.get("KHO_INITRD", os.path.join(BUILD, "initramfs.cpio"))
 
+# Any of these in the serial log fails the run: the kernel's own reports,
+# and those of the sanitizers and checkers of the debug build (KASAN,
+# KFENCE, kmemleak, lockdep, DEBUG_VM, the hung task detector)
 BAD = [
     (re.compile(r"Kernel panic - not syncing"), "kernel panic"),
     (re.compile(r"\bBUG: |Oops: "), "kernel BUG/oops"),
-    (re.compile(r"WARNING: CPU: \d+ PID: "), "kernel WARNING"),
-    (re.compile(r"UBSAN: |KASAN: |kernel BUG at"), "kernel bug report"),
+    (re.compile(r"WARNING: "), "kernel WARNING"),
+    (re.compile(r"UBSAN: |KASAN: |KFENCE: |kernel BUG at"),
+     "kernel bug report"),
+    (re.compile(r"BUG: Bad page|Bad page (state|map)"), "bad page"),
+    (re.compile(r"kmemleak: .*new suspected memory leak"), "kmemleak report"),
+    (re.compile(r"blocked for more than \d+ seconds"), "hung task"),
+    (re.compile(r"INFO: (possible|trying to register|lockdep)"),
+     "lockdep report"),
 ]
 
 
@@ -39,8 +50,12 @@ def qemu_cmd(args, initrd):
                         "hops=%d" % args.hops, "scenario=%s" % args.scenario]
                        + ([] if args.kunit else ["kunit.enable=0"])
                        + ([args.append] if args.append else []))
+    # Two nodes: one socket per vCPU, so that no socket spans two nodes
+    # (a distribution kernel warns in topology_sane() if one does)
+    smp = "%d,sockets=%d" % (args.smp, args.smp) if args.numa else \
+        str(args.smp)
     cmd = ["qemu-system-x86_64", "-accel", "tcg,thread=multi",
-           "-machine", "pc", "-cpu", "max", "-smp", str(args.smp),
+           "-machine", "pc", "-cpu", "max", "-smp", smp,
            "-m", args.mem, "-display", "none", "-monitor", "none",
            "-serial", "stdio", "-no-reboot",
            "-kernel", args.kernel, "-initrd", initrd, "-append", cmdline]
@@ -189,7 +204,7 @@ def main():
     ap.add_argument("--timeout", type=float)
     ap.add_argument("--kernel", default=os.path.join(
         OBJ, "arch/x86/boot/bzImage"))
-    ap.add_argument("--initrd", default=os.path.join(BUILD, "initramfs.cpio"))
+    ap.add_argument("--initrd", default=INITRD)
     ap.add_argument("--json", help="write per-hop timings here")
     ap.add_argument("--kunit", action="store_true",
                     help="count the KUnit cases of the first boot")
@@ -197,8 +212,10 @@ def main():
     args = ap.parse_args()
     if args.timeout is None:
         args.timeout = 60 + 20 * args.hops
+    # Slower kernels (the sanitizers of check-debug) scale every timeout
+    args.timeout *= float(os.environ.get("KHO_TIMEOUT_SCALE", "1"))
 
-    logdir = os.path.join(BUILD, "logs")
+    logdir = LOGS
     os.makedirs(logdir, exist_ok=True)
     log_path = os.path.join(logdir, args.name + ".log")
     lines, timed_out, wall = run(args, args.initrd, log_path)

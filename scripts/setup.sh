@@ -7,6 +7,8 @@ set -euo pipefail
 
 pkgs=(
 	"$KHO_BASE_PKG=$KHO_BASE_VER"
+	# Debian's own kernel configs, for make check-distro
+	"linux-config-6.12=$KHO_BASE_VER"
 	build-essential flex bison bc libelf-dev libssl-dev ccache
 	qemu-system-x86 kexec-tools busybox-static cpio
 	device-tree-compiler sparse xz-utils python3 gnuplot-nox git

@@ -24,7 +24,7 @@ for c in "${cases[@]}"; do
 		--hops 1 --scenario kho-fault --append "kho=on kho_fault=$fault")
 	ktap_relay "$fault." "$out"
 	grep -q "KHO: ignoring the handover from the previous kernel: $why;" \
-		"$KHO_BUILD/logs/fault-$fault.log"
+		"$KHO_LOGS/fault-$fault.log"
 	ktap_result $? "$fault.reason" "expected: $why"
 done
 echo "1..$KTAP_N"

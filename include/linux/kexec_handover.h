@@ -151,6 +151,8 @@ void kho_reserve_preserved(void);
 void kho_reserve_scratch(void);
 void kho_memory_init(void);
 void kho_memory_init_late(void);
+void kho_memory_init_done(void);
+bool kho_scratch_only(void);
 const struct kho_scratch_entry *kho_scratch_ranges(unsigned int *nr);
 int kho_kexec_handover(struct kimage *image, struct kho_handover *h);
 #else
@@ -164,6 +166,8 @@ static inline void kho_reserve_preserved(void) { }
 static inline void kho_reserve_scratch(void) { }
 static inline void kho_memory_init(void) { }
 static inline void kho_memory_init_late(void) { }
+static inline void kho_memory_init_done(void) { }
+static inline bool kho_scratch_only(void) { return false; }
 
 static inline const struct kho_scratch_entry *
 kho_scratch_ranges(unsigned int *nr)

@@ -8,6 +8,8 @@
 #   - loads test_kho, which first restores and verifies (order and checksum
 #     of every folio) what the previous generation preserved, then preserves
 #     max_mem bytes of new random folios;
+#   - checks that every pageblock of scratch is CMA and counted in
+#     CmaTotal (debugfs kho/out/scratch_pageblocks, /proc/meminfo);
 #   - from the second generation on, checks that the restore found every
 #     folio intact and that the handover was not dropped;
 #   - finalizes the handover, regenerates this initramfs from its own rootfs
@@ -127,6 +129,18 @@ if [ $rc -eq 0 ] && [ -n "$preserved" ]; then
 else
 	result 1 test_kho_load "insmod test_kho.ko max_mem=$mem failed: ${err:-exit $rc}"
 fi
+
+# Scratch must be CMA, every pageblock of it, and counted as CMA
+sp=$(tr '\n' ' ' <"$KHO_OUT/scratch_pageblocks" 2>/dev/null)
+set -- $sp
+cma_total=$(sed -n 's/^CmaTotal: *\([0-9]*\).*/\1/p' /proc/meminfo)
+cma_free=$(sed -n 's/^CmaFree: *\([0-9]*\).*/\1/p' /proc/meminfo)
+diag="${sp:-no scratch_pageblocks}; CmaTotal ${cma_total}kB, CmaFree ${cma_free}kB"
+pb_order=$(sed -n 's/^Page block order: //p' /proc/pagetypeinfo | head -1)
+[ $# -eq 4 ] && [ "$2" -gt 0 ] && [ "$2" = "$4" ] &&
+	[ "$cma_free" -le "$cma_total" ] &&
+	[ "$cma_total" -ge $(($4 << ${pb_order:-9} << 2)) ]
+result $? scratch_all_cma "$diag"
 
 if [ "$gen" -gt 0 ]; then
 	restored=$(dmesg | grep -o "$RESTORED [0-9]* bad" | tail -1)

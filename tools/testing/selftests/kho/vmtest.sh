@@ -332,9 +332,10 @@ on_guest() {	# on_guest MESSAGE: a line init.sh sent
 on_kernel() {
 	case "$1" in
 	*"Kernel panic - not syncing"*|*"Oops: "*|*"BUG: "*|*"kernel BUG at"*|\
-	*"WARNING: CPU: "*|*"general protection fault"*|*"UBSAN: "*|\
-	*"KASAN: "*|*"KHO: ignoring the handover"*|\
-	*"preserved memory is lost"*)
+	*"WARNING: "*|*"general protection fault"*|*"UBSAN: "*|\
+	*"KASAN: "*|*"KFENCE: "*|*"Bad page "*|*"new suspected memory leak"*|\
+	*"blocked for more than"*|*"KHO: ignoring the handover"*|\
+	*"preserved memory is lost"*|*"KHO: scratch: only "*)
 		;;
 	*)
 		return ;;
@@ -355,7 +356,11 @@ append="console=ttyS0 kho=on panic=-1 kunit.enable=0"
 append+=" kho_selftest.gen=0 kho_selftest.hops=$hops kho_selftest.mem=$mem"
 [ $numa -eq 1 ] && append+=" kho_selftest.nodes=2"
 append+="${extra:+ $extra}"
-qemu_args=(-machine pc -accel "$accel" -cpu "$cpu" -smp 2 -m "${ram_mib}M"
+# With two nodes, one socket per node: a socket that spans two nodes makes
+# a distribution kernel warn in topology_sane()
+smp=2
+[ $numa -eq 1 ] && smp=2,sockets=2
+qemu_args=(-machine pc -accel "$accel" -cpu "$cpu" -smp "$smp" -m "${ram_mib}M"
 	   -display none -monitor none -serial stdio -no-reboot
 	   -kernel "$bzimage" -initrd "$tmp/initrd.cpio" -append "$append")
 if [ $numa -eq 1 ]; then

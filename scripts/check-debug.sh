@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make check-debug: KHO under the sanitizers and checkers.  Builds the same
+# tree with configs/kho.config plus configs/kho-debug.config (KASAN,
+# kmemleak, lockdep, DEBUG_VM, DEBUG_PAGEALLOC, KFENCE, init_on_alloc/free,
+# deferred struct page init, MEMTEST) into build/obj-debug, then runs on it
+# the KUnit suite, the restore chain, the 3-hop selftest chain, the fault,
+# order-of-operations and out-of-tree cases, and a KHO kexec with memtest=1.
+# Any report of those tools in a serial log fails the run (see BAD in
+# qemu-run.py and on_kernel in vmtest.sh).  Prints KTAP; non-zero exit on
+# any failure.
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+
+export KHO_OBJ=$KHO_BUILD/obj-debug
+export KHO_LOGS=$KHO_BUILD/logs-debug
+export KHO_INITRD=$KHO_BUILD/initramfs-debug.cpio
+# KASAN, DEBUG_PAGEALLOC and init_on_free make a TCG guest several times
+# slower: scale the timeout of every QEMU run
+export KHO_TIMEOUT_SCALE=4
+mkdir -p "$KHO_LOGS"
+run=$KHO_TOP/scripts/qemu-run.py
+
+echo "KTAP version 1"
+echo "# Subtest: check-debug"
+
+t0=$SECONDS
+KHO_FRAGMENTS="$KHO_TOP/configs/kho.config $KHO_TOP/configs/kho-debug.config" \
+	"$KHO_TOP/scripts/build.sh" >"$KHO_LOGS/build.log" 2>&1
+rc=$?
+ktap_result $rc build "build/obj-debug in $((SECONDS - t0)) s; log: build/logs-debug/build.log"
+if [ $rc -ne 0 ]; then
+	tail -20 "$KHO_LOGS/build.log" >&2
+	echo "1..$KTAP_N"
+	exit 1
+fi
+# Frame-size warnings (KASAN grows frames) and any other compiler warning
+# in KHO's own files are failures, not noise
+warn=$(grep -E '(kexec_handover|test_kho|kho_oot)[^:]*:[0-9]+:[0-9]+: warning' \
+	"$KHO_LOGS/build.log" | head -3)
+ktap_result "$([ -z "$warn" ]; echo $?)" build_no_kho_warnings "$warn"
+"$KHO_TOP/scripts/initramfs.sh" "$KHO_INITRD" >>"$KHO_LOGS/build.log" 2>&1
+ktap_result $? initramfs
+
+# The restore chain: KUnit at the first boot, 5 hops on two nodes, folios
+# of every order, a kmemleak scan after every restore
+out=$(python3 "$run" --name debug-restore --hops 5 --numa --mem 2G \
+	--scenario kho-restore --kunit --timeout 240 \
+	--append "kho=on kho_test_args=every_order=1")
+ktap_relay "restore." "$out"
+scans=$(grep -c '# kho-kmemleak: scan done, 0 leaks' "$KHO_LOGS/debug-restore.log")
+ktap_result "$([ "$scans" -eq 6 ]; echo $?)" restore.kmemleak_scans "$scans of 6 clean"
+
+out=$(bash "$KHO_TOP/tools/testing/selftests/kho/vmtest.sh" -k "$KHO_OBJ" \
+	-n 3 -T 600 -o "$KHO_LOGS/debug-selftest-chain3.log")
+ktap_result $? selftest_chain3 "$(echo "$out" | grep -m1 '# QEMU ran')"
+
+out=$("$KHO_TOP/scripts/test-kho-faults.sh")
+ktap_relay "faults." "$out"
+
+out=$(python3 "$run" --name debug-order --hops 1 --scenario kho-order \
+	--append kho=on)
+ktap_relay "order." "$out"
+
+out=$(python3 "$run" --name debug-oot --hops 2 --scenario kho-oot \
+	--append kho=on)
+ktap_relay "oot." "$out"
+
+# memtest=1 across a KHO kexec: the next kernel tests only scratch, so the
+# preserved memory comes through intact
+out=$(python3 "$run" --name debug-memtest --hops 1 --scenario kho-restore \
+	--append "kho=on memtest=1")
+ktap_relay "memtest." "$out"
+why=$(python3 - "$KHO_LOGS/debug-memtest.log" <<'PY'
+import re, sys
+# The second boot: from its memtest notice to the end of the log
+log = open(sys.argv[1], errors="replace").read()
+i = log.find("early_memtest: Kexec HandOver in progress")
+if i < 0:
+    sys.exit("no 'Kexec HandOver in progress' notice from memtest")
+boot = log[i:]
+scratch = [(int(a, 16), int(b, 16) + 1) for a, b in
+           re.findall(r"KHO: scratch \d+: \[mem (0x[0-9a-f]+)-(0x[0-9a-f]+)\]",
+                      boot)]
+tested = [(int(a, 16), int(b, 16)) for a, b in
+          re.findall(r"\s(0x[0-9a-f]+) - (0x[0-9a-f]+) pattern", boot)]
+if not scratch or not tested:
+    sys.exit("no scratch regions or no tested ranges in the log")
+low = (0, 1 << 20)	# [0, 1 MiB) is scratch during early boot too
+for s, e in tested:
+    if not any(a <= s and e <= b for a, b in scratch + [low]):
+        sys.exit("memtest wrote [%#x-%#x) outside scratch" % (s, e))
+print("%d ranges tested, all inside scratch" % len(tested))
+PY
+)
+ktap_result $? memtest.only_scratch "$why"
+
+echo "1..$KTAP_N"
+exit $KTAP_FAILED

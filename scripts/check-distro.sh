@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make check-distro: KHO on the kernel a fleet runs.  Builds the tree with
+# Debian's own config.amd64_none_cloud-amd64 (package linux-config-6.12)
+# plus configs/kho-distro.config into build/obj-distro (bzImage and the one
+# module the test loads), checks that every built-in option of Debian's
+# config is still built in, then runs the selftest: a 3-hop KHO chain that
+# carries 256 MiB on two NUMA nodes with KASLR on, and reports CmaTotal and
+# CmaFree in every generation.  Prints KTAP; non-zero exit on any failure.
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+
+debian=/usr/src/linux-config-6.12/config.amd64_none_cloud-amd64.xz
+frag=$KHO_TOP/configs/kho-distro.config
+export KHO_OBJ=$KHO_BUILD/obj-distro
+export KHO_LOGS=$KHO_BUILD/logs-distro
+mkdir -p "$KHO_LOGS"
+
+echo "KTAP version 1"
+echo "# Subtest: check-distro"
+
+t0=$SECONDS
+KHO_CONFIG_BASE=$debian KHO_FRAGMENTS=$frag KHO_TARGETS="bzImage lib/test_kho.ko" \
+	"$KHO_TOP/scripts/build.sh" >"$KHO_LOGS/build.log" 2>&1
+rc=$?
+ktap_result $rc build "build/obj-distro in $((SECONDS - t0)) s; log: build/logs-distro/build.log"
+if [ $rc -ne 0 ]; then
+	tail -20 "$KHO_LOGS/build.log" >&2
+	echo "1..$KTAP_N"
+	exit 1
+fi
+
+# Every option Debian builds in is still built in, but those the fragment
+# turns off (and says why)
+lost=$(comm -23 <(xzcat "$debian" | grep -E '^CONFIG_[A-Z0-9_]+=y$' | sort) \
+	<(grep -E '^CONFIG_[A-Z0-9_]+=y$' "$KHO_OBJ/.config" | sort) |
+	while read -r line; do
+		grep -q "^${line%=y}=n$" "$frag" || echo "${line%=y}"
+	done)
+kept=$(xzcat "$debian" | grep -cE '^CONFIG_[A-Z0-9_]+=y$')
+ktap_result "$([ -z "$lost" ]; echo $?)" debian_builtins_kept \
+	"${lost:+lost: $(echo $lost | head -c 200); }$kept built-in options of Debian's config"
+
+out=$(bash "$KHO_TOP/tools/testing/selftests/kho/vmtest.sh" -k "$KHO_OBJ" \
+	-n 3 -m 256M -N -o "$KHO_LOGS/selftest-chain3-256M.log")
+rc=$?
+echo "$out" | grep -E 'scratch_all_cma|# QEMU ran' | sed 's/^ */# /'
+ktap_result $rc selftest_chain3_256M_numa "$(echo "$out" | grep -m1 '# QEMU ran')"
+# KASLR is on: the kernel did not run at one address in all 4 generations
+# (two of them may draw the same slot)
+texts=$(grep -o '_text at 0x[0-9a-f]*' "$KHO_LOGS/selftest-chain3-256M.log" | sort -u | wc -l)
+ktap_result "$([ "$texts" -ge 2 ]; echo $?)" kaslr_on "$texts distinct _text addresses in 4 generations"
+
+echo "1..$KTAP_N"
+exit $KTAP_FAILED
