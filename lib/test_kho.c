@@ -26,7 +26,7 @@
  * The restore and the verification are timed apart and reported in one
  * "restore-timing:" line.  order=, scatter= and fast_fill= shape the data
  * for benchmarks (scripts/bench.sh); every_order=1 makes sure that every
- * order is there, many times over.
+ * order is there, many times over, and min_phys= where they are.
  *
  * With bench=1 the module instead measures the cost of the tracker on a
  * private instance with synthetic page frame numbers (and, if KHO is
@@ -87,6 +87,10 @@ MODULE_PARM_DESC(order, "order of every folio, or -1 (default) for random orders
 static bool every_order;
 module_param(every_order, bool, 0444);
 MODULE_PARM_DESC(every_order, "with order=-1, take the orders 0, 1, ... in turn instead of at random");
+
+static unsigned long min_phys;
+module_param(min_phys, ulong, 0444);
+MODULE_PARM_DESC(min_phys, "preserve only folios at or above this physical address (where the next kernel defers struct page init, say)");
 
 static bool scatter;
 module_param(scatter, bool, 0444);
@@ -168,6 +172,24 @@ static struct folio *kho_test_alloc_folio(unsigned int order)
 	}
 }
 
+/*
+ * As kho_test_alloc_folio(), but at or above min_phys: folios below it are
+ * set aside on @below, to be freed by the caller once the test has all its
+ * folios, so that the allocator does not hand them out again.
+ */
+static struct folio *kho_test_alloc_above(unsigned int order,
+					  struct list_head *below)
+{
+	struct folio *folio;
+
+	for (;;) {
+		folio = kho_test_alloc_folio(order);
+		if (!folio || PFN_PHYS(folio_pfn(folio)) >= min_phys)
+			return folio;
+		list_add(&folio->lru, below);
+	}
+}
+
 /* Fill @folio with random bytes, or a xorshift64 stream with a random seed */
 static void kho_test_fill_folio(struct folio *folio)
 {
@@ -189,8 +211,9 @@ static void kho_test_fill_folio(struct folio *folio)
 static int kho_test_fill(struct kho_test_state *state, unsigned long *bytes)
 {
 	unsigned long total = 0, max_folios = max(max_mem >> PAGE_SHIFT, 1UL);
-	struct folio *folio, *spacer, **spacers = NULL;
+	struct folio *folio, *spacer, **spacers = NULL, *tmp;
 	unsigned int want, i, nr_spacers = 0, turn = 0;
+	LIST_HEAD(below);
 	int err = 0;
 
 	state->folios = kvcalloc(max_folios, sizeof(*state->folios),
@@ -211,7 +234,7 @@ static int kho_test_fill(struct kho_test_state *state, unsigned long *bytes)
 			want = get_random_u32_below(KHO_TEST_MAX_ORDER + 1);
 		while (want && total + (PAGE_SIZE << want) > max_mem)
 			want--;
-		folio = kho_test_alloc_folio(want);
+		folio = kho_test_alloc_above(want, &below);
 		spacer = folio && scatter ? kho_test_alloc_folio(want) : NULL;
 		if (spacer)
 			spacers[nr_spacers++] = spacer;
@@ -243,6 +266,10 @@ out:
 	for (i = 0; i < nr_spacers; i++)
 		folio_put(spacers[i]);
 	kvfree(spacers);
+	list_for_each_entry_safe(folio, tmp, &below, lru) {
+		list_del(&folio->lru);
+		folio_put(folio);
+	}
 	return err;
 }
 
@@ -376,26 +403,48 @@ err_free:
 /* Synthetic pfns start at 4 GiB so they look like real high memory. */
 #define KHO_BENCH_BASE_PFN	(SZ_4G >> PAGE_SHIFT)
 
+/*
+ * A private tracker for a benchmark.  It is allocated, not on the stack: one
+ * xarray per order is too big a frame with lockdep and KASAN.
+ */
+static struct kho_mem_track *kho_bench_track(void)
+{
+	struct kho_mem_track *track = kzalloc(sizeof(*track), GFP_KERNEL);
+
+	if (track)
+		kho_mem_track_init(track);
+	else
+		pr_err("benchmark: out of memory\n");
+	return track;
+}
+
+static void kho_bench_track_free(struct kho_mem_track *track)
+{
+	kho_mem_track_destroy(track);
+	kfree(track);
+}
+
 static void kho_bench_preserve(unsigned int order, unsigned long n)
 {
-	struct kho_mem_track track;
+	struct kho_mem_track *track = kho_bench_track();
 	unsigned long i, pfn;
 	u64 t0, t1, t2;
 	int err = 0;
 
-	kho_mem_track_init(&track);
+	if (!track)
+		return;
 	t0 = ktime_get_ns();
 	for (i = 0; i < n && !err; i++) {
 		pfn = KHO_BENCH_BASE_PFN + (i << order);
-		err = kho_mem_preserve(&track, pfn, order) < 0;
+		err = kho_mem_preserve(track, pfn, order) < 0;
 	}
 	t1 = ktime_get_ns();
 	for (i = 0; i < n && !err; i++) {
 		pfn = KHO_BENCH_BASE_PFN + (i << order);
-		err = kho_mem_unpreserve(&track, pfn, order);
+		err = kho_mem_unpreserve(track, pfn, order);
 	}
 	t2 = ktime_get_ns();
-	kho_mem_track_destroy(&track);
+	kho_bench_track_free(track);
 	if (err) {
 		pr_err("benchmark preserve order=%u failed\n", order);
 		return;
@@ -422,23 +471,24 @@ static unsigned long kho_bench_pfn(const char *layout, unsigned long i)
 
 static void kho_bench_layout(const char *layout, unsigned long n)
 {
-	struct kho_mem_chunk *first, *chunk;
+	struct kho_mem_track *track = kho_bench_track();
 	unsigned long i, pages = 0, bytes, map_bytes, chunks = 0, milli;
-	struct kho_mem_track track;
+	struct kho_mem_chunk *first, *chunk;
 	u64 t0, t1;
 	int ret;
 
-	kho_mem_track_init(&track);
+	if (!track)
+		return;
 	for (i = 0; i < n; i++) {
-		ret = kho_mem_preserve(&track, kho_bench_pfn(layout, i), 0);
+		ret = kho_mem_preserve(track, kho_bench_pfn(layout, i), 0);
 		if (ret < 0)
 			goto out;
 		pages += ret;	/* random layouts may repeat a page */
 	}
 	/* The tracker proper: its bitmaps (xarray nodes are not counted) */
-	bytes = atomic_long_read(&track.nr_pages) * PAGE_SIZE;
+	bytes = atomic_long_read(&track->nr_pages) * PAGE_SIZE;
 	t0 = ktime_get_ns();
-	ret = kho_mem_serialize(&track, &first);
+	ret = kho_mem_serialize(track, &first);
 	t1 = ktime_get_ns();
 	if (ret)
 		goto out;
@@ -446,17 +496,17 @@ static void kho_bench_layout(const char *layout, unsigned long n)
 	     phys_to_virt(chunk->hdr.next_phys) : NULL)
 		chunks++;
 
-	map_bytes = atomic_long_read(&track.nr_pages) * PAGE_SIZE - bytes;
+	map_bytes = atomic_long_read(&track->nr_pages) * PAGE_SIZE - bytes;
 	milli = div64_ul(bytes * 8 * 1000, pages);
 	pr_info("kho-bench: tracker layout=%s pages=%lu bytes=%lu bits_per_page=%lu.%03lu limit_bits_per_page=1\n",
 		layout, pages, bytes, milli / 1000, milli % 1000);
 	pr_info("kho-bench: serialize layout=%s pages=%lu chunks=%lu map_bytes=%lu ns=%llu\n",
 		layout, pages, chunks, map_bytes, t1 - t0);
-	kho_mem_chunks_free(&track, first);
+	kho_mem_chunks_free(track, first);
 out:
 	if (ret < 0)
 		pr_err("benchmark layout=%s failed (%d)\n", layout, ret);
-	kho_mem_track_destroy(&track);
+	kho_bench_track_free(track);
 }
 
 /* Preserve and unpreserve @n real folios of @order through the public API. */

@@ -71,3 +71,16 @@ ktap_relay() {
 		esac
 	done <<<"$2"
 }
+
+# ktap_build LOG [VAR=VALUE...]: build.sh with the caller's KHO_OBJ and the
+# given settings, as one result named "build"; its output goes to LOG.  On
+# failure shows the end of LOG and returns non-zero.
+ktap_build() {
+	local log=$1 t0=$SECONDS rc
+	shift
+	env "$@" "$KHO_TOP/scripts/build.sh" >"$log" 2>&1
+	rc=$?
+	ktap_result $rc build "${KHO_OBJ#"$KHO_TOP"/} in $((SECONDS - t0)) s; log: ${log#"$KHO_TOP"/}"
+	[ $rc -eq 0 ] || tail -20 "$log" >&2
+	return $rc
+}
