@@ -26,7 +26,7 @@
  * The restore and the verification are timed apart and reported in one
  * "restore-timing:" line.  order=, scatter= and fast_fill= shape the data
  * for benchmarks (scripts/bench.sh); every_order=1 makes sure that every
- * order is there, many times over, and min_phys= where they are.
+ * order is there, many times over, and min_phys= and max_phys= where.
  *
  * With bench=1 the module instead measures the cost of the tracker on a
  * private instance with synthetic page frame numbers (and, if KHO is
@@ -88,9 +88,11 @@ static bool every_order;
 module_param(every_order, bool, 0444);
 MODULE_PARM_DESC(every_order, "with order=-1, take the orders 0, 1, ... in turn instead of at random");
 
-static unsigned long min_phys;
+static unsigned long min_phys, max_phys;
 module_param(min_phys, ulong, 0444);
-MODULE_PARM_DESC(min_phys, "preserve only folios at or above this physical address (where the next kernel defers struct page init, say)");
+MODULE_PARM_DESC(min_phys, "preserve only folios at or above this physical address");
+module_param(max_phys, ulong, 0444);
+MODULE_PARM_DESC(max_phys, "if not 0, preserve only folios below this physical address (with min_phys: where the next kernel defers struct page init, say)");
 
 static bool scatter;
 module_param(scatter, bool, 0444);
@@ -173,20 +175,25 @@ static struct folio *kho_test_alloc_folio(unsigned int order)
 }
 
 /*
- * As kho_test_alloc_folio(), but at or above min_phys: folios below it are
- * set aside on @below, to be freed by the caller once the test has all its
- * folios, so that the allocator does not hand them out again.
+ * As kho_test_alloc_folio(), but inside [min_phys, max_phys): folios outside
+ * are set aside on @outside, to be freed by the caller once the test has all
+ * its folios, so that the allocator does not hand them out again.
  */
-static struct folio *kho_test_alloc_above(unsigned int order,
-					  struct list_head *below)
+static struct folio *kho_test_alloc_inside(unsigned int order,
+					   struct list_head *outside)
 {
 	struct folio *folio;
+	phys_addr_t phys;
 
 	for (;;) {
 		folio = kho_test_alloc_folio(order);
-		if (!folio || PFN_PHYS(folio_pfn(folio)) >= min_phys)
+		if (!folio)
+			return NULL;
+		phys = PFN_PHYS(folio_pfn(folio));
+		if (phys >= min_phys &&
+		    (!max_phys || phys + folio_size(folio) <= max_phys))
 			return folio;
-		list_add(&folio->lru, below);
+		list_add(&folio->lru, outside);
 	}
 }
 
@@ -213,7 +220,7 @@ static int kho_test_fill(struct kho_test_state *state, unsigned long *bytes)
 	unsigned long total = 0, max_folios = max(max_mem >> PAGE_SHIFT, 1UL);
 	struct folio *folio, *spacer, **spacers = NULL, *tmp;
 	unsigned int want, i, nr_spacers = 0, turn = 0;
-	LIST_HEAD(below);
+	LIST_HEAD(outside);
 	int err = 0;
 
 	state->folios = kvcalloc(max_folios, sizeof(*state->folios),
@@ -234,7 +241,7 @@ static int kho_test_fill(struct kho_test_state *state, unsigned long *bytes)
 			want = get_random_u32_below(KHO_TEST_MAX_ORDER + 1);
 		while (want && total + (PAGE_SIZE << want) > max_mem)
 			want--;
-		folio = kho_test_alloc_above(want, &below);
+		folio = kho_test_alloc_inside(want, &outside);
 		spacer = folio && scatter ? kho_test_alloc_folio(want) : NULL;
 		if (spacer)
 			spacers[nr_spacers++] = spacer;
@@ -266,7 +273,7 @@ out:
 	for (i = 0; i < nr_spacers; i++)
 		folio_put(spacers[i]);
 	kvfree(spacers);
-	list_for_each_entry_safe(folio, tmp, &below, lru) {
+	list_for_each_entry_safe(folio, tmp, &outside, lru) {
 		list_del(&folio->lru);
 		folio_put(folio);
 	}
