@@ -24,6 +24,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/notifier.h>
+#include <linux/random.h>
 #include <linux/sched/clock.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -1235,19 +1236,38 @@ int kho_unpreserve_vmalloc(struct kho_vmalloc *preservation)
 EXPORT_SYMBOL_GPL(kho_unpreserve_vmalloc);
 
 /*
- * Preserved folios that arrived with the handover carry their order and a
- * magic in the head page's ->private until they are restored.
+ * Preserved folios that arrived with the handover are reserved pages whose
+ * head page's ->private holds a stamp until they are restored: their order,
+ * a magic, and in the upper half a cookie chosen by this boot, so that no
+ * value ->private held before, or holds in a page someone else owns, is
+ * mistaken for a stamp.
  */
 #define KHO_PAGE_MAGIC		0x4b484f00UL	/* "KHO" */
 #define KHO_PAGE_ORDER_MASK	0xffUL
 
+static unsigned long kho_stamp_cookie __ro_after_init;
 static atomic_long_t kho_in_folios;	/* preserved, not yet restored */
 static atomic_long_t kho_in_pages;
+
+/**
+ * kho_stamp_value - the stamp of a preserved folio of @order in this boot
+ * @order: the folio's order
+ *
+ * Context: Any context.
+ * Return: what the head page's ->private holds until the folio is restored.
+ */
+unsigned long kho_stamp_value(unsigned int order)
+{
+	return kho_stamp_cookie | KHO_PAGE_MAGIC | order;
+}
+EXPORT_SYMBOL_NS_GPL(kho_stamp_value, KHO_TESTS);
 
 /* Called early, single threaded, for every folio of the incoming map */
 void __init kho_stamp_folio(struct page *page, unsigned int order)
 {
-	page->private = KHO_PAGE_MAGIC | order;
+	if (!kho_stamp_cookie)
+		kho_stamp_cookie = (unsigned long)(get_random_u32() | 1) << 32;
+	page->private = kho_stamp_value(order);
 }
 
 /* ... and then once per run, with the numbers of folios and pages */
@@ -1278,7 +1298,8 @@ int kho_stamp_order(struct page *page)
 {
 	unsigned long info = READ_ONCE(page->private);
 
-	if ((info & ~KHO_PAGE_ORDER_MASK) != KHO_PAGE_MAGIC)
+	if (!kho_stamp_cookie || !PageReserved(page) ||
+	    (info & ~KHO_PAGE_ORDER_MASK) != kho_stamp_value(0))
 		return -1;
 	return info & KHO_PAGE_ORDER_MASK;
 }
@@ -1321,7 +1342,7 @@ static bool kho_take_stamp(struct page *page, int *order)
 {
 	unsigned long info = READ_ONCE(page->private);
 
-	if ((info & ~KHO_PAGE_ORDER_MASK) != KHO_PAGE_MAGIC ||
+	if (kho_stamp_order(page) < 0 ||
 	    (*order >= 0 && (info & KHO_PAGE_ORDER_MASK) != *order) ||
 	    cmpxchg(&page->private, info, 0) != info)
 		return false;
@@ -1391,6 +1412,26 @@ struct folio *kho_restore_folio(phys_addr_t phys)
 }
 EXPORT_SYMBOL_GPL(kho_restore_folio);
 
+/*
+ * Whether [@pfn, @end) is made of whole preserved folios that are still to
+ * be restored; looks at the stamps without taking them.
+ */
+static bool kho_range_preserved(unsigned long pfn, unsigned long end)
+{
+	while (pfn < end) {
+		struct page *page = pfn_to_online_page(pfn);
+		int order;
+
+		if (!page || !kho_struct_page_ready(pfn))
+			return false;
+		order = kho_stamp_order(page);
+		if (order < 0 || pfn + (1UL << order) > end)
+			return false;
+		pfn += 1UL << order;
+	}
+	return true;
+}
+
 /**
  * kho_restore_phys() - take back a range preserved by the previous kernel
  * @phys: physical start of a range passed to kho_preserve_phys()
@@ -1398,18 +1439,29 @@ EXPORT_SYMBOL_GPL(kho_restore_folio);
  *
  * Restores every folio the range was recorded as.  The pages become
  * ordinary allocated pages of the caller, freeable page by page order.
+ * The range is checked first: if it is not made of whole preserved folios
+ * (it wraps, ends inside a folio, or covers memory that was not preserved
+ * or was already restored), nothing is taken and every folio stays
+ * restorable.
  *
  * Context: Process context.
  * Return: the range's address in the direct map, or NULL (with a warning)
- * if part of it was not preserved or was already restored; folios restored
- * before the failure stay restored.
+ * if the range is not made of whole folios still to be restored.  Only a
+ * concurrent restore of the same memory can make it fail half way; folios
+ * restored before that failure stay restored.
  */
 void *kho_restore_phys(phys_addr_t phys, size_t size)
 {
 	unsigned long pfn = PHYS_PFN(phys), end = PHYS_PFN(phys + size);
 
-	if (!kho_enable || !size || !PAGE_ALIGNED(phys) || !PAGE_ALIGNED(size))
+	if (!kho_enable || !size || !PAGE_ALIGNED(phys) ||
+	    !PAGE_ALIGNED(size) || phys + size < phys)
 		return NULL;
+	if (!kho_range_preserved(pfn, end)) {
+		pr_warn("cannot restore [mem %pa+%zx]: it is not made of whole preserved folios still to be restored\n",
+			&phys, size);
+		return NULL;
+	}
 	while (pfn < end) {
 		int order = -1;
 		struct page *page = kho_take_folio(PFN_PHYS(pfn), &order);

@@ -15,6 +15,7 @@
 #include <linux/kexec_handover.h>
 #include <linux/libfdt.h>
 #include <linux/mm.h>
+#include <linux/sizes.h>
 #include <linux/unaligned.h>
 
 #include "kexec_handover_internal.h"
@@ -56,8 +57,8 @@ int kho_scratch_overlaps(const struct kho_scratch_entry *scratch,
  * @c: the handover; only @c->h is read
  *
  * Checks that the scratch list size is a whole, non-zero number of entries
- * and at most %KHO_SCRATCH_MAX, and that the list and the FDT lie in RAM,
- * so that the list may be read.
+ * and at most %KHO_SCRATCH_MAX, and that the list and the FDT lie in RAM
+ * above 1 MiB without overlapping, so that the list may be read.
  *
  * Return: NULL if the list may be read, else the reason it may not.
  */
@@ -73,6 +74,11 @@ const char *kho_check_layout(const struct kho_check *c)
 		return "scratch list outside RAM";
 	if (!h->fdt_len || !c->is_ram(c, h->fdt_phys, h->fdt_len))
 		return "FDT outside RAM";
+	if (h->scratch_phys < SZ_1M || h->fdt_phys < SZ_1M)
+		return "handover data in the low 1 MiB";
+	if (kho_ranges_overlap(h->scratch_phys, h->scratch_len, h->fdt_phys,
+			       h->fdt_len))
+		return "scratch list overlaps the FDT";
 	return NULL;
 }
 
@@ -120,11 +126,14 @@ static bool kho_check_in_scratch(const struct kho_check *c, phys_addr_t addr,
 				    addr, len) >= 0;
 }
 
-/* Memory the FDT and the map may live in: page aligned RAM outside scratch */
+/*
+ * Memory the FDT and the map may live in: page aligned RAM above 1 MiB
+ * (which every kernel keeps for itself), outside scratch
+ */
 static const void *kho_check_va(const struct kho_check *c, phys_addr_t addr,
 				u64 len)
 {
-	if (!addr || !PAGE_ALIGNED(addr) || addr + len <= addr ||
+	if (addr < SZ_1M || !PAGE_ALIGNED(addr) || addr + len <= addr ||
 	    !c->is_ram(c, addr, len) || kho_check_in_scratch(c, addr, len))
 		return NULL;
 	return c->va(c, addr);
@@ -209,8 +218,8 @@ const char *kho_check_fdt(const struct kho_check *c, phys_addr_t *map)
 
 /*
  * How many bitmaps a map of memory ending at @end_pfn can list: one per
- * KHO_BITMAP_BITS folios of each order.  A writer puts at least one in
- * every chunk, so a longer chunk list is corrupt (for instance a loop).
+ * KHO_BITMAP_BITS folios of each order.  A longer list, or one with more
+ * chunks (a writer puts at least one bitmap in every chunk), is corrupt.
  */
 static unsigned long kho_max_bitmaps(unsigned long end_pfn)
 {
@@ -222,14 +231,88 @@ static unsigned long kho_max_bitmaps(unsigned long end_pfn)
 	return n;
 }
 
-/* Check one bitmap entry and visit its runs; NULL or a reason */
-static const char *kho_check_bitmap(const struct kho_check *c,
-				    const struct kho_mem_bitmap_entry *e,
-				    unsigned int order,
-				    const struct kho_map_visitor *v)
+/**
+ * struct kho_walk - one walk of the preserved-memory map
+ * @c:           the handover
+ * @v:           visitor, or NULL
+ * @claim:       claim every map page and run through @c->claim
+ * @undo:        if non-zero, release this many claims instead, then stop
+ * @claims:      claims made so far
+ * @fdt_claimed: the order-0 run that holds the FDT was seen
+ */
+struct kho_walk {
+	struct kho_check *c;
+	const struct kho_map_visitor *v;
+	bool claim;
+	unsigned long undo;
+	unsigned long claims;
+	bool fdt_claimed;
+};
+
+/* Returned by a step of a rollback walk once every claim is released */
+static const char kho_walk_undone[] = "rolled back";
+
+/*
+ * Claim [@addr, @addr + @len) for the handover, or during a rollback release
+ * it.  NULL on success, else why the walk stops.
+ */
+static const char *kho_walk_claim(struct kho_walk *w, phys_addr_t addr,
+				  u64 len, unsigned int order,
+				  const char *busy)
 {
+	int ret;
+
+	if (!w->claim || !len)
+		return NULL;
+	if (w->undo) {
+		w->c->unclaim(w->c, addr, len);
+		return --w->undo ? NULL : kho_walk_undone;
+	}
+	ret = w->c->claim(w->c, addr, len, order);
+	if (ret == -ENOMEM)
+		return "no room left to reserve the preserved memory";
+	if (ret)
+		return busy;
+	w->claims++;
+	return NULL;
+}
+
+/*
+ * Claim a run of preserved folios.  The previous kernel preserved its FDT
+ * as an order-0 folio, and this kernel reserved the FDT before reading the
+ * map: a run may cover it only as one order-0 folio headed by the FDT.
+ */
+static const char *kho_walk_run(struct kho_walk *w, phys_addr_t base,
+				u64 len, unsigned int order)
+{
+	static const char busy[] =
+		"preserved memory overlaps other preserved memory, the map or memory in use";
+	phys_addr_t fdt = w->c->h.fdt_phys, end = base + len;
+	u64 fdt_len = w->c->h.fdt_len;
+	const char *why;
+
+	if (!w->claim || !kho_ranges_overlap(base, len, fdt, fdt_len))
+		return kho_walk_claim(w, base, len, order, busy);
+	if (order || w->fdt_claimed || !PAGE_ALIGNED(fdt) ||
+	    fdt_len > PAGE_SIZE)
+		return "preserved memory covers the FDT other than as one order-0 folio";
+	w->fdt_claimed = true;
+	why = kho_walk_claim(w, base, fdt - base, order, busy);
+	if (!why)
+		why = kho_walk_claim(w, fdt + PAGE_SIZE,
+				     end - fdt - PAGE_SIZE, order, busy);
+	return why;
+}
+
+/* Check one bitmap entry, claim its page and visit its runs */
+static const char *kho_walk_bitmap(struct kho_walk *w,
+				   const struct kho_mem_bitmap_entry *e,
+				   unsigned int order)
+{
+	const struct kho_check *c = w->c;
 	phys_addr_t span = PFN_PHYS(KHO_BITMAP_BITS) << order;
 	const unsigned long *bits;
+	const char *why;
 	unsigned long s, t;
 
 	if (!IS_ALIGNED(e->phys_start, span))
@@ -237,19 +320,75 @@ static const char *kho_check_bitmap(const struct kho_check *c,
 	bits = kho_check_va(c, e->bitmap_phys, PAGE_SIZE);
 	if (!bits)
 		return "memory map bitmap outside RAM or inside scratch";
+	why = kho_walk_claim(w, e->bitmap_phys, PAGE_SIZE, 0,
+			     "memory map bitmap listed twice or in memory in use");
+	if (why)
+		return why;
 	for_each_set_bitrange(s, t, bits, KHO_BITMAP_BITS) {
 		phys_addr_t base = e->phys_start + (PFN_PHYS(s) << order);
 		u64 len = PFN_PHYS(t - s) << order;
 
 		if (base + len <= base || !c->is_ram(c, base, len))
 			return "preserved memory outside RAM";
+		if (base < SZ_1M)
+			return "preserved memory in the low 1 MiB";
 		if (kho_check_in_scratch(c, base, len))
 			return "preserved memory inside scratch";
-		if (v && v->run)
-			v->run(v, base, len, order);
+		why = kho_walk_run(w, base, len, order);
+		if (why)
+			return why;
+		if (w->v && w->v->run && !w->undo)
+			w->v->run(w->v, base, len, order);
 	}
-	if (v && v->map_page)
-		v->map_page(v, e->bitmap_phys, bits);
+	if (w->v && w->v->map_page && !w->undo)
+		w->v->map_page(w->v, e->bitmap_phys, bits);
+	return NULL;
+}
+
+/*
+ * The walk reads at most kho_max_bitmaps() chunks and as many bitmaps: for
+ * 1 TiB of memory 16,384 of each, 128 MiB of map, whatever the map says.
+ */
+static const char *kho_walk_map(struct kho_walk *w, phys_addr_t first)
+{
+	unsigned long max = kho_max_bitmaps(w->c->end_pfn);
+	unsigned long chunks = 0, bitmaps = 0;
+	phys_addr_t phys = first;
+
+	while (phys) {
+		const struct kho_mem_chunk *chunk;
+		unsigned int i, order, num;
+		const char *why;
+		phys_addr_t next;
+
+		if (++chunks > max)
+			return "memory map chunk list does not end";
+		chunk = kho_check_va(w->c, phys, PAGE_SIZE);
+		if (!chunk)
+			return "memory map chunk outside RAM or inside scratch";
+		why = kho_walk_claim(w, phys, PAGE_SIZE, 0,
+				     "memory map chunk listed twice or in memory in use");
+		if (why)
+			return why;
+		order = chunk->hdr.order;
+		num = chunk->hdr.num_elms;
+		if (order > MAX_PAGE_ORDER)
+			return "memory map order above MAX_PAGE_ORDER";
+		if (num > KHO_MEM_CHUNK_ENTRIES)
+			return "memory map chunk overfull";
+		bitmaps += num;
+		if (bitmaps > max)
+			return "memory map lists more bitmaps than memory can need";
+		for (i = 0; i < num; i++) {
+			why = kho_walk_bitmap(w, &chunk->entries[i], order);
+			if (why)
+				return why;
+		}
+		next = chunk->hdr.next_phys;
+		if (w->v && w->v->map_page && !w->undo)
+			w->v->map_page(w->v, phys, chunk);
+		phys = next;
+	}
 	return NULL;
 }
 
@@ -261,66 +400,75 @@ static const char *kho_check_bitmap(const struct kho_check *c,
  *         map, or NULL to only check
  *
  * Checks every chunk (page aligned, in RAM outside scratch, order at most
- * %MAX_PAGE_ORDER, no more entries than fit, no more chunks than the
- * memory can need, which catches loops), every bitmap (aligned start, page
- * in RAM outside scratch) and every run of preserved folios (in RAM,
- * outside scratch).  @v->map_page is called for a chunk or bitmap once it
- * has been read, so it may free the page.  A walk with a visitor checks the
- * map again as it goes, but the caller must have checked the whole map
- * without one first: a visitor may have acted on runs before the walk
- * finds an error.
+ * %MAX_PAGE_ORDER, no more entries than fit), every bitmap (aligned start,
+ * page in RAM outside scratch), every run of preserved folios (in RAM
+ * above 1 MiB, outside scratch) and the length of the lists, which catches
+ * loops.  It does not compare the pieces with each other or with memory in
+ * use: only kho_claim_map() does, and a map must have passed it before it
+ * is walked here.  @v->map_page is called for a chunk or bitmap once it has
+ * been read, so it may free the page.
  *
  * Return: NULL if the map is valid, else the first reason it is not.
  */
 const char *kho_check_map(const struct kho_check *c, phys_addr_t first,
 			  const struct kho_map_visitor *v)
 {
-	unsigned long nr = 0, max_chunks = kho_max_bitmaps(c->end_pfn);
-	phys_addr_t phys = first;
+	struct kho_walk w = { .c = (struct kho_check *)c, .v = v };
 
-	while (phys) {
-		const struct kho_mem_chunk *chunk;
-		unsigned int i, order, num;
-		const char *why;
-		phys_addr_t next;
-
-		if (++nr > max_chunks)
-			return "memory map chunk list does not end";
-		chunk = kho_check_va(c, phys, PAGE_SIZE);
-		if (!chunk)
-			return "memory map chunk outside RAM or inside scratch";
-		order = chunk->hdr.order;
-		num = chunk->hdr.num_elms;
-		if (order > MAX_PAGE_ORDER)
-			return "memory map order above MAX_PAGE_ORDER";
-		if (num > KHO_MEM_CHUNK_ENTRIES)
-			return "memory map chunk overfull";
-		for (i = 0; i < num; i++) {
-			why = kho_check_bitmap(c, &chunk->entries[i], order, v);
-			if (why)
-				return why;
-		}
-		next = chunk->hdr.next_phys;
-		if (v && v->map_page)
-			v->map_page(v, phys, chunk);
-		phys = next;
-	}
-	return NULL;
+	return kho_walk_map(&w, first);
 }
 EXPORT_SYMBOL_NS_GPL(kho_check_map, KHO_TESTS);
+
+/**
+ * kho_claim_map - check the preserved-memory map and claim all it covers
+ * @c:     the handover, with @c->claim and @c->unclaim
+ * @first: physical address of the first chunk, 0 for an empty map
+ * @v:     visitor as for kho_check_map(), or NULL
+ *
+ * The checks of kho_check_map(), and every page of the map and every run of
+ * preserved folios is claimed with @c->claim as it is reached.  A claim
+ * fails if any of its memory is in use already: reserved by this kernel (its
+ * image, the initrd, firmware tables, the FDT and the scratch list), or
+ * claimed earlier in the walk.  So a map page listed twice, a chunk that is
+ * also a bitmap, runs that overlap (of the same or of different orders) and
+ * a map page inside a run are all refused.  The FDT may only be covered by
+ * an order-0 folio of its own.  On any error every claim of the walk is
+ * released again, so the handover can be dropped as if never read; @v may
+ * have seen runs before the error.
+ *
+ * Context: Single threaded: early boot, or a test's private handover.
+ * Return: NULL with everything claimed, else the first reason the map is
+ * refused, with nothing claimed.
+ */
+const char *kho_claim_map(struct kho_check *c, phys_addr_t first,
+			  const struct kho_map_visitor *v)
+{
+	struct kho_walk w = { .c = c, .v = v, .claim = true };
+	const char *why = kho_walk_map(&w, first);
+
+	if (why && w.claims) {
+		struct kho_walk undo = { .c = c, .claim = true,
+					 .undo = w.claims };
+
+		WARN_ON(kho_walk_map(&undo, first) != kho_walk_undone);
+	}
+	return why;
+}
+EXPORT_SYMBOL_NS_GPL(kho_claim_map, KHO_TESTS);
 
 /**
  * kho_check_handover - check a whole handover
  * @c:   the handover
  * @map: set to the physical address of the preserved-memory map
  *
- * kho_check_scratch(), kho_check_fdt() and kho_check_map() in turn.  Boot
+ * kho_check_scratch(), kho_check_fdt() and kho_claim_map() in turn.  Boot
  * runs them at different times, since it trusts scratch well before it can
  * read the map; this runs them at once on a handover in a buffer.
  *
- * Return: NULL if the handover is valid, else the first reason it is not.
+ * Return: NULL if the handover is valid, and all it covers claimed, else
+ * the first reason it is not.
  */
-const char *kho_check_handover(const struct kho_check *c, phys_addr_t *map)
+const char *kho_check_handover(struct kho_check *c, phys_addr_t *map)
 {
 	const char *why;
 
@@ -328,7 +476,7 @@ const char *kho_check_handover(const struct kho_check *c, phys_addr_t *map)
 	if (!why)
 		why = kho_check_fdt(c, map);
 	if (!why)
-		why = kho_check_map(c, *map, NULL);
+		why = kho_claim_map(c, *map, NULL);
 	return why;
 }
 EXPORT_SYMBOL_NS_GPL(kho_check_handover, KHO_TESTS);

@@ -179,20 +179,51 @@ static int kho_fault_folio_in_scratch(struct kho_mem_chunk *first)
 	return 0;
 }
 
+/*
+ * Point the handover at a copy of the FDT whose memory map starts with a
+ * copy of the first chunk, and return that copy to be corrupted: this
+ * kernel's own map stays intact, so an abort frees it as usual.
+ */
+static struct kho_mem_chunk *kho_fault_map_copy(struct kho_out *out,
+						struct kho_handover *h)
+{
+	struct kho_mem_chunk *chunk;
+	void *fdt;
+	u64 map;
+
+	fdt = kho_fault_fdt_copy(out->fdt);
+	chunk = (void *)get_zeroed_page(GFP_KERNEL);
+	if (!fdt || !chunk)
+		goto err;
+	memcpy(chunk, out->first_chunk, PAGE_SIZE);
+	map = virt_to_phys(chunk);
+	if (fdt_setprop_inplace(fdt, 0, KHO_FDT_MEMORY_MAP_PROP_NAME, &map,
+				sizeof(map)))
+		goto err;
+	h->fdt_phys = virt_to_phys(fdt);
+	return chunk;
+err:
+	free_page((unsigned long)chunk);
+	free_page((unsigned long)fdt);
+	return NULL;
+}
+
 /**
  * kho_debug_fault - corrupt the handover a kexec image is about to carry
  * @out: the finalized outgoing state
  * @h:   the handover being loaded
  *
  * Does nothing unless a fault was chosen in debugfs.  The corruption is
- * for testing the next kernel only: this kernel's handover is unusable
- * afterwards.
+ * for testing the next kernel only, and made in copies of the FDT and of
+ * the map's first chunk: this kernel's handover stays valid and can be
+ * aborted.  The copies are not freed; they are what the loaded image
+ * points the next kernel at.
  *
  * Context: Process context, &kho_out.lock held.
  */
 void kho_debug_fault(struct kho_out *out, struct kho_handover *h)
 {
-	struct kho_mem_chunk *first = out->first_chunk, *last;
+	struct kho_mem_chunk *first;
 	void *fdt;
 	int err = 0;
 
@@ -217,20 +248,21 @@ void kho_debug_fault(struct kho_out *out, struct kho_handover *h)
 		h->scratch_len -= sizeof(u64);
 		break;
 	default:
-		if (!first) {
+		if (!out->first_chunk) {
 			err = -ENOENT;	/* nothing preserved, no map to break */
 			break;
 		}
-		if (kho_fault == KHO_FAULT_CHUNK_LOOP) {
-			for (last = first; last->hdr.next_phys;
-			     last = phys_to_virt(last->hdr.next_phys))
-				;
-			last->hdr.next_phys = virt_to_phys(first);
-		} else if (kho_fault == KHO_FAULT_BITMAP_OUTSIDE_RAM) {
-			first->entries[0].bitmap_phys = PFN_PHYS(max_pfn) + SZ_1G;
-		} else {
-			err = kho_fault_folio_in_scratch(first);
+		first = kho_fault_map_copy(out, h);
+		if (!first) {
+			err = -ENOMEM;
+			break;
 		}
+		if (kho_fault == KHO_FAULT_CHUNK_LOOP)
+			first->hdr.next_phys = virt_to_phys(first);
+		else if (kho_fault == KHO_FAULT_BITMAP_OUTSIDE_RAM)
+			first->entries[0].bitmap_phys = PFN_PHYS(max_pfn) + SZ_1G;
+		else
+			err = kho_fault_folio_in_scratch(first);
 	}
 	if (err)
 		pr_err("cannot inject fault %s (%d)\n", kho_fault_names[kho_fault],

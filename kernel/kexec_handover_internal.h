@@ -139,6 +139,7 @@ void kho_in_set_fdt(phys_addr_t fdt_phys);
 void kho_stamp_folio(struct page *page, unsigned int order);
 void kho_stamped(unsigned long folios, unsigned long pages);
 int kho_stamp_order(struct page *page);
+unsigned long kho_stamp_value(unsigned int order);
 int kho_preserved_folio(unsigned long pfn, unsigned long *head);
 
 /* Upper bound on scratch regions: lowmem, global and one per node */
@@ -153,6 +154,10 @@ int kho_preserved_folio(unsigned long pfn, unsigned long *head);
  * @is_ram:  whether [@addr, @addr + @len) is RAM
  * @va:      a pointer through which to read the page at @addr, which has
  *           passed @is_ram
+ * @claim:   for kho_claim_map(): reserve [@addr, @addr + @len), part of a
+ *           map page or of a run of folios of @order; 0, -EBUSY if any of
+ *           it is reserved already, or -ENOMEM
+ * @unclaim: release what @claim reserved
  * @priv:    for the owner of the callbacks
  *
  * At boot the callbacks are memblock and the direct map; the KUnit suite
@@ -164,6 +169,9 @@ struct kho_check {
 	unsigned long end_pfn;
 	bool (*is_ram)(const struct kho_check *c, phys_addr_t addr, u64 len);
 	const void *(*va)(const struct kho_check *c, phys_addr_t addr);
+	int (*claim)(struct kho_check *c, phys_addr_t addr, u64 len,
+		     unsigned int order);
+	void (*unclaim)(struct kho_check *c, phys_addr_t addr, u64 len);
 	void *priv;
 };
 
@@ -194,7 +202,9 @@ const char *kho_check_scratch(const struct kho_check *c);
 const char *kho_check_fdt(const struct kho_check *c, phys_addr_t *map);
 const char *kho_check_map(const struct kho_check *c, phys_addr_t first,
 			  const struct kho_map_visitor *v);
-const char *kho_check_handover(const struct kho_check *c, phys_addr_t *map);
+const char *kho_claim_map(struct kho_check *c, phys_addr_t first,
+			  const struct kho_map_visitor *v);
+const char *kho_check_handover(struct kho_check *c, phys_addr_t *map);
 
 /* kexec_handover_debug.c */
 #ifdef CONFIG_KEXEC_HANDOVER_DEBUG

@@ -68,16 +68,24 @@ static bool __init kho_boot_is_ram(const struct kho_check *c,
 				   phys_addr_t addr, u64 len);
 static const void * __init kho_boot_va(const struct kho_check *c,
 				       phys_addr_t addr);
+static int __init kho_boot_claim(struct kho_check *c, phys_addr_t addr,
+				 u64 len, unsigned int order);
+static void __init kho_boot_unclaim(struct kho_check *c, phys_addr_t addr,
+				    u64 len);
 
 static struct {
 	struct kho_check c;
+	bool data_reserved;	/* the FDT and the scratch list */
 	bool scratch_marked;	/* incoming scratch in effect */
 	phys_addr_t map_phys;	/* preserved-memory map, once reserved */
 	/* What reading the map cost, and what it held */
 	cycles_t check, reserve;
 	unsigned long map_pages, runs, folios, pages;
 } kho_in __initdata = {
-	.c = { .is_ram = kho_boot_is_ram, .va = kho_boot_va },
+	.c = {
+		.is_ram = kho_boot_is_ram, .va = kho_boot_va,
+		.claim = kho_boot_claim, .unclaim = kho_boot_unclaim,
+	},
 };
 
 static struct kho_scratch_entry kho_scratch_in[KHO_SCRATCH_MAX] __initdata;
@@ -290,11 +298,23 @@ void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
 	kho_in.c.h.scratch_len = scratch_len;
 }
 
+/*
+ * Boot as if there had been no handover: release the FDT and the scratch
+ * list, which were reserved only after checking that this kernel did not
+ * use them, and forget them.
+ */
 static void __init kho_drop_handover(const char *why)
 {
+	struct kho_handover *h = &kho_in.c.h;
+
 	pr_err("ignoring the handover from the previous kernel: %s; booting without Kexec HandOver, preserved memory is lost\n",
 	       why);
-	memset(&kho_in.c.h, 0, sizeof(kho_in.c.h));
+	if (kho_in.data_reserved) {
+		memblock_phys_free(h->scratch_phys, h->scratch_len);
+		memblock_phys_free(h->fdt_phys, h->fdt_len);
+		kho_in.data_reserved = false;
+	}
+	memset(h, 0, sizeof(*h));
 	kho_in.scratch_marked = false;
 	kho_disable();
 }
@@ -334,6 +354,11 @@ void __init kho_scratch_init(void)
 		kho_in.c.scratch = kho_scratch_in;
 		why = kho_check_scratch(&kho_in.c);
 	}
+	/* This kernel's image, initrd, setup_data, EFI memory map ... */
+	if (!why && (memblock_is_region_reserved(h->scratch_phys,
+						 h->scratch_len) ||
+		     memblock_is_region_reserved(h->fdt_phys, h->fdt_len)))
+		why = "the FDT or the scratch list lies in memory this kernel reserved";
 	if (why) {
 		kho_drop_handover(why);
 		return;
@@ -351,6 +376,7 @@ void __init kho_scratch_init(void)
 	memblock_mark_kho_scratch(0, SZ_1M);
 	memblock_reserve(h->scratch_phys, h->scratch_len);
 	memblock_reserve(h->fdt_phys, h->fdt_len);
+	kho_in.data_reserved = true;
 	kho_in.scratch_marked = true;
 	kho_debug_scratch_only_begin();
 	memblock_set_kho_scratch_only();
@@ -398,25 +424,30 @@ static int __init kho_parse_reserve_per_folio(char *p)
 }
 early_param("kho_reserve_per_folio", kho_parse_reserve_per_folio);
 
-static void __init kho_reserve_run(const struct kho_map_visitor *v,
-				   phys_addr_t base, u64 len,
-				   unsigned int order)
+/*
+ * Reserve part of the map or of a run of preserved folios, unless any of it
+ * is reserved already: by this kernel, or as another part of the handover.
+ * The map pages stay reserved until the orders are recorded.
+ */
+static int __init kho_boot_claim(struct kho_check *c, phys_addr_t addr,
+				 u64 len, unsigned int order)
 {
-	phys_addr_t folio = PFN_PHYS(1UL << order), end = base + len;
+	phys_addr_t folio = PFN_PHYS(1UL << order), end = addr + len;
+	int ret = 0;
 
-	if (!kho_reserve_per_folio) {
-		memblock_reserve(base, len);
-		return;
-	}
-	for (; base < end; base += folio)
-		memblock_reserve(base, folio);
+	if (memblock_is_region_reserved(addr, len))
+		return -EBUSY;
+	if (!kho_reserve_per_folio || !IS_ALIGNED(addr | len, folio))
+		return memblock_reserve(addr, len);
+	for (; !ret && addr < end; addr += folio)
+		ret = memblock_reserve(addr, folio);
+	return ret;
 }
 
-/* The map lives until the orders are recorded */
-static void __init kho_reserve_page(const struct kho_map_visitor *v,
-				    phys_addr_t phys, const void *page)
+static void __init kho_boot_unclaim(struct kho_check *c, phys_addr_t addr,
+				    u64 len)
 {
-	memblock_reserve(phys, PAGE_SIZE);
+	memblock_phys_free(addr, len);
 }
 
 #ifdef CONFIG_DEFERRED_STRUCT_PAGE_INIT
@@ -496,10 +527,6 @@ static const struct kho_map_visitor kho_count __initconst = {
 	.run = kho_count_run, .map_page = kho_count_page,
 };
 
-static const struct kho_map_visitor kho_reserve __initconst = {
-	.run = kho_reserve_run, .map_page = kho_reserve_page,
-};
-
 static const struct kho_map_visitor kho_stamp __initconst = {
 	.run = kho_stamp_run,
 };
@@ -571,10 +598,12 @@ bool __init kho_scratch_only(void)
  * kho_reserve_preserved - reserve preserved memory and leave scratch-only
  *
  * Called by the architecture after a KHO kexec, once the direct map covers
- * all memory.  Checks the FDT and the whole preserved-memory map before
- * reserving anything; on any error the handover is dropped, nothing is
- * reserved and the boot continues without KHO.  Either way, memblock
- * allocates from all memory again afterwards.
+ * all memory.  Checks the FDT, then walks the preserved-memory map and
+ * reserves each piece of it and each run of preserved folios once it has
+ * checked it against the rest (kho_claim_map()).  On any error what was
+ * reserved is released, the handover is dropped and the boot continues
+ * without KHO, as after a cold boot.  Either way, memblock allocates from
+ * all memory again afterwards.
  */
 void __init kho_reserve_preserved(void)
 {
@@ -589,16 +618,16 @@ void __init kho_reserve_preserved(void)
 	t0 = get_cycles();
 	kho_in.c.end_pfn = PHYS_PFN(memblock_end_of_DRAM());
 	why = kho_check_fdt(&kho_in.c, &map);
+	t1 = get_cycles();
 	if (!why)
-		why = kho_check_map(&kho_in.c, map, &kho_count);
+		why = kho_claim_map(&kho_in.c, map, &kho_count);
 	if (why) {
 		memblock_clear_kho_scratch_only();
 		kho_unmark_scratch(true);
 		kho_drop_handover(why);
 		return;
 	}
-	t1 = get_cycles();
-	kho_check_map(&kho_in.c, map, &kho_reserve);
+	/* check: the FDT; reserve: the walk that checks and claims the map */
 	kho_in.check = t1 - t0;
 	kho_in.reserve = get_cycles() - t1;
 	memblock_clear_kho_scratch_only();

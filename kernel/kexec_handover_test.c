@@ -881,9 +881,20 @@ enum {
 #define FK_SCRATCH0		24
 #define FK_SCRATCH1		28
 
+/**
+ * struct kho_fake - a handover in a buffer
+ * @c:        the handover and its callbacks
+ * @mem:      the fake physical memory
+ * @used:     pages reserved, as memblock would say: by "this kernel" (the
+ *            FDT, the scratch list and what a test adds) and by claims
+ * @claims:   claims that succeeded
+ * @nomem_at: if non-zero, the claim of that number fails with -ENOMEM
+ */
 struct kho_fake {
 	struct kho_check c;
 	void *mem;
+	DECLARE_BITMAP(used, KHO_FAKE_PAGES);
+	unsigned int claims, nomem_at;
 };
 
 static bool kho_fake_is_ram(const struct kho_check *c, phys_addr_t addr,
@@ -903,6 +914,39 @@ static const void *kho_fake_va(const struct kho_check *c, phys_addr_t addr)
 static void *kho_fake_page(struct kho_fake *f, unsigned int page)
 {
 	return f->mem + PFN_PHYS(page);
+}
+
+/* The fake pages [*@first, *@end) that [@addr, @addr + @len) touches */
+static void kho_fake_pages(phys_addr_t addr, u64 len, unsigned int *first,
+			   unsigned int *end)
+{
+	*first = PHYS_PFN(addr - KHO_FAKE_BASE);
+	*end = PFN_UP(addr + len - KHO_FAKE_BASE);
+}
+
+static int kho_fake_claim(struct kho_check *c, phys_addr_t addr, u64 len,
+			  unsigned int order)
+{
+	struct kho_fake *f = c->priv;
+	unsigned int first, end;
+
+	kho_fake_pages(addr, len, &first, &end);
+	if (f->nomem_at && f->claims + 1 == f->nomem_at)
+		return -ENOMEM;
+	if (find_next_bit(f->used, end, first) < end)
+		return -EBUSY;
+	bitmap_set(f->used, first, end - first);
+	f->claims++;
+	return 0;
+}
+
+static void kho_fake_unclaim(struct kho_check *c, phys_addr_t addr, u64 len)
+{
+	struct kho_fake *f = c->priv;
+	unsigned int first, end;
+
+	kho_fake_pages(addr, len, &first, &end);
+	bitmap_clear(f->used, first, end - first);
 }
 
 static void kho_fake_chunk(struct kho_fake *f, unsigned int page,
@@ -975,15 +1019,24 @@ static struct kho_fake *kho_fake_handover(struct kunit *test)
 	f->c.end_pfn = PHYS_PFN(KHO_FAKE(KHO_FAKE_PAGES));
 	f->c.is_ram = kho_fake_is_ram;
 	f->c.va = kho_fake_va;
+	f->c.claim = kho_fake_claim;
+	f->c.unclaim = kho_fake_unclaim;
 	f->c.priv = f;
+	/* Boot reserves the FDT and the scratch list before reading the map */
+	__set_bit(FK_FDT, f->used);
+	__set_bit(FK_SCRATCH, f->used);
 	return f;
 }
 
-/* Runs of a valid map, as [first page, pages, order] in fake pages */
+/*
+ * Runs of a valid map, as [first page, pages, order] in fake pages; the
+ * fuzz test uses @map_pages to count violations, @seen for overlaps.
+ */
 struct kho_fake_runs {
 	struct kho_map_visitor v;
 	unsigned int n, map_pages;
 	unsigned long run[8][3];
+	DECLARE_BITMAP(seen, KHO_FAKE_PAGES);
 };
 
 static void kho_fake_run(const struct kho_map_visitor *v, phys_addr_t base,
@@ -1015,11 +1068,18 @@ static void kho_test_check_valid(struct kunit *test)
 	struct kho_fake_runs r = {
 		.v = { .run = kho_fake_run, .map_page = kho_fake_map_page },
 	};
+	DECLARE_BITMAP(claimed, KHO_FAKE_PAGES) = { };
 	phys_addr_t map = 0;
 	unsigned int i;
 
 	KUNIT_ASSERT_NULL(test, kho_check_handover(&f->c, &map));
 	KUNIT_EXPECT_EQ(test, map, KHO_FAKE(FK_CHUNK0));
+	/* Claimed: the FDT and the list, the four map pages, every folio */
+	bitmap_set(claimed, FK_FDT, FK_IMAGE_PAGES);
+	bitmap_set(claimed, 8, 4);
+	__set_bit(14, claimed);
+	bitmap_set(claimed, 16, 4);
+	KUNIT_EXPECT_TRUE(test, bitmap_equal(f->used, claimed, KHO_FAKE_PAGES));
 	KUNIT_ASSERT_NULL(test, kho_check_map(&f->c, map, &r.v));
 	KUNIT_ASSERT_EQ(test, r.n, ARRAY_SIZE(want));
 	KUNIT_EXPECT_EQ(test, r.map_pages, 4U);
@@ -1147,6 +1207,67 @@ static void kho_scratch_over_fdt(struct kho_fake *f)
 	scratch[0].addr = KHO_FAKE(FK_FDT);
 }
 
+/* Memory "this kernel" reserved (its image, say) holds a preserved folio */
+static void kho_folio_in_reserved(struct kho_fake *f)
+{
+	__set_bit(9, f->used);
+}
+
+static void kho_chunk_in_reserved(struct kho_fake *f)
+{
+	__set_bit(FK_CHUNK1, f->used);
+}
+
+static void kho_folio_over_scratch_list(struct kho_fake *f)
+{
+	__set_bit(FK_SCRATCH, kho_fake_page(f, FK_BITS0));
+}
+
+/* An order-1 folio at pages 0-1 covers the FDT */
+static void kho_folio_over_fdt(struct kho_fake *f)
+{
+	__set_bit(0, kho_fake_page(f, FK_BITS1));
+}
+
+static void kho_bitmap_twice(struct kho_fake *f)
+{
+	struct kho_mem_chunk *chunk = kho_fake_chunk0(f);
+
+	chunk->entries[1] = chunk->entries[0];
+	chunk->hdr.num_elms = 2;
+}
+
+static void kho_chunk_own_bitmap(struct kho_fake *f)
+{
+	kho_fake_chunk0(f)->entries[0].bitmap_phys = KHO_FAKE(FK_CHUNK0);
+}
+
+/* The second chunk takes the first one for its bitmap */
+static void kho_chunk_other_bitmap(struct kho_fake *f)
+{
+	struct kho_mem_chunk *chunk = kho_fake_page(f, FK_CHUNK1);
+
+	chunk->entries[0].bitmap_phys = KHO_FAKE(FK_CHUNK0);
+}
+
+/* An order-0 folio inside an order-1 folio */
+static void kho_folio_cross_order(struct kho_fake *f)
+{
+	__set_bit(17, kho_fake_page(f, FK_BITS0));
+}
+
+/* A folio that is also a page of the map */
+static void kho_folio_over_map(struct kho_fake *f)
+{
+	__set_bit(FK_BITS1, kho_fake_page(f, FK_BITS0));
+}
+
+/* memblock cannot grow its array half way through the map */
+static void kho_claim_nomem(struct kho_fake *f)
+{
+	f->nomem_at = 4;
+}
+
 static const struct kho_fault_case kho_fault_cases[] = {
 	{ "bad FDT magic", kho_bad_magic, "bad FDT header or structure" },
 	{ "FDT larger than its buffer", kho_bad_totalsize,
@@ -1156,7 +1277,8 @@ static const struct kho_fault_case kho_fault_cases[] = {
 	  "FDT is not compatible with " KHO_FDT_COMPATIBLE },
 	{ "no memory map property", kho_bad_map_prop,
 	  "FDT has no valid " KHO_FDT_MEMORY_MAP_PROP_NAME },
-	{ "chunk loop", kho_chunk_loop, "memory map chunk list does not end" },
+	{ "chunk loop", kho_chunk_loop,
+	  "memory map chunk listed twice or in memory in use" },
 	{ "chunk inside scratch", kho_chunk_in_scratch,
 	  "memory map chunk outside RAM or inside scratch" },
 	{ "order above MAX_PAGE_ORDER", kho_chunk_order,
@@ -1177,6 +1299,26 @@ static const struct kho_fault_case kho_fault_cases[] = {
 	  "scratch region outside RAM" },
 	{ "scratch over the FDT", kho_scratch_over_fdt,
 	  "scratch region overlaps the handover data" },
+	{ "folio in reserved memory", kho_folio_in_reserved,
+	  "preserved memory overlaps other preserved memory, the map or memory in use" },
+	{ "chunk in reserved memory", kho_chunk_in_reserved,
+	  "memory map chunk listed twice or in memory in use" },
+	{ "folio over the scratch list", kho_folio_over_scratch_list,
+	  "preserved memory overlaps other preserved memory, the map or memory in use" },
+	{ "order-1 folio over the FDT", kho_folio_over_fdt,
+	  "preserved memory covers the FDT other than as one order-0 folio" },
+	{ "bitmap listed twice", kho_bitmap_twice,
+	  "memory map bitmap listed twice or in memory in use" },
+	{ "chunk as its own bitmap", kho_chunk_own_bitmap,
+	  "memory map bitmap listed twice or in memory in use" },
+	{ "chunk as another chunk's bitmap", kho_chunk_other_bitmap,
+	  "memory map bitmap listed twice or in memory in use" },
+	{ "folios of two orders overlap", kho_folio_cross_order,
+	  "preserved memory overlaps other preserved memory, the map or memory in use" },
+	{ "folio over a map page", kho_folio_over_map,
+	  "memory map bitmap listed twice or in memory in use" },
+	{ "no room to reserve", kho_claim_nomem,
+	  "no room left to reserve the preserved memory" },
 };
 
 static void kho_fault_case_desc(const struct kho_fault_case *t, char *desc)
@@ -1186,23 +1328,62 @@ static void kho_fault_case_desc(const struct kho_fault_case *t, char *desc)
 
 KUNIT_ARRAY_PARAM(kho_fault, kho_fault_cases, kho_fault_case_desc);
 
-/* Each corruption is refused with its own reason. */
+/*
+ * Each corruption is refused with its own reason, and everything claimed
+ * before the refusal is released again.
+ */
 static void kho_test_check_fault(struct kunit *test)
 {
 	const struct kho_fault_case *t = test->param_value;
 	struct kho_fake *f = kho_fake_handover(test);
+	DECLARE_BITMAP(before, KHO_FAKE_PAGES);
 	phys_addr_t map = 0;
 	const char *why;
 
 	t->corrupt(f);
+	bitmap_copy(before, f->used, KHO_FAKE_PAGES);
 	why = kho_check_handover(&f->c, &map);
 	KUNIT_ASSERT_NOT_NULL(test, why);
 	KUNIT_EXPECT_STREQ(test, why, t->why);
+	KUNIT_EXPECT_TRUE(test, bitmap_equal(f->used, before, KHO_FAKE_PAGES));
+}
+
+/*
+ * The FDT may be preserved as an order-0 folio, which is how the previous
+ * kernel hands it over, alone or in a run with its neighbours.
+ */
+static void kho_test_check_fdt_folio(struct kunit *test)
+{
+	struct kho_fake *f = kho_fake_handover(test);
+	unsigned long *bits = kho_fake_page(f, FK_BITS0);
+	phys_addr_t map = 0;
+
+	__set_bit(FK_FDT, bits);
+	KUNIT_EXPECT_NULL(test, kho_check_handover(&f->c, &map));
+
+	f = kho_fake_handover(test);
+	bits = kho_fake_page(f, FK_BITS0);
+	bitmap_set(bits, FK_FDT, 2);	/* the FDT and the scratch list */
+	KUNIT_EXPECT_STREQ(test, kho_check_handover(&f->c, &map),
+			   "preserved memory overlaps other preserved memory, the map or memory in use");
+}
+
+/* Mark fake pages seen; false if one was seen already */
+static bool kho_fuzz_see(struct kho_fake_runs *r, phys_addr_t base, u64 len)
+{
+	unsigned int first, end;
+
+	kho_fake_pages(base, len, &first, &end);
+	if (find_next_bit(r->seen, end, first) < end)
+		return false;
+	bitmap_set(r->seen, first, end - first);
+	return true;
 }
 
 /*
  * Independent of the checker: a run it accepted is whole folios in fake
- * RAM below scratch (the layout puts both scratch regions at the top).
+ * RAM below scratch (the layout puts both scratch regions at the top), and
+ * overlaps no other run, no map page, not the scratch list.
  */
 static void kho_fuzz_run(const struct kho_map_visitor *v, phys_addr_t base,
 			 u64 len, unsigned int order)
@@ -1211,9 +1392,19 @@ static void kho_fuzz_run(const struct kho_map_visitor *v, phys_addr_t base,
 
 	if (base < KHO_FAKE_BASE || len > PFN_PHYS(KHO_FAKE_PAGES) ||
 	    base + len > KHO_FAKE(FK_SCRATCH0) ||
-	    !IS_ALIGNED(base | len, PAGE_SIZE << order))
+	    !IS_ALIGNED(base | len, PAGE_SIZE << order) ||
+	    !kho_fuzz_see(r, base, len))
 		r->map_pages++;	/* counts violations here */
 	r->n++;
+}
+
+static void kho_fuzz_map_page(const struct kho_map_visitor *v,
+			      phys_addr_t phys, const void *page)
+{
+	struct kho_fake_runs *r = container_of(v, struct kho_fake_runs, v);
+
+	if (!kho_fuzz_see(r, phys, PAGE_SIZE))
+		r->map_pages++;
 }
 
 #define KHO_FUZZ_ROUNDS		20000
@@ -1227,7 +1418,9 @@ static void kho_test_check_fuzz(struct kunit *test)
 {
 	struct kho_fake *f = kho_fake_handover(test);
 	size_t image = PFN_PHYS(FK_IMAGE_PAGES);
-	struct kho_fake_runs r = { .v = { .run = kho_fuzz_run } };
+	struct kho_fake_runs r = {
+		.v = { .run = kho_fuzz_run, .map_page = kho_fuzz_map_page },
+	};
 	unsigned int round, i, accepted = 0;
 	struct kho_handover h = f->c.h;
 	struct rnd_state rnd;
@@ -1244,6 +1437,9 @@ static void kho_test_check_fuzz(struct kunit *test)
 
 		memcpy(f->mem, pristine, image);
 		f->c.h = h;
+		bitmap_zero(f->used, KHO_FAKE_PAGES);
+		__set_bit(FK_FDT, f->used);
+		__set_bit(FK_SCRATCH, f->used);
 		for (i = 0; i < flips; i++) {
 			u32 x = prandom_u32_state(&rnd);
 			u8 *p = f->mem + x % image;
@@ -1263,6 +1459,8 @@ static void kho_test_check_fuzz(struct kunit *test)
 		if (kho_check_handover(&f->c, &map))
 			continue;
 		accepted++;
+		bitmap_zero(r.seen, KHO_FAKE_PAGES);
+		__set_bit(FK_SCRATCH, r.seen);
 		KUNIT_ASSERT_NULL(test, kho_check_map(&f->c, map, &r.v));
 	}
 	KUNIT_EXPECT_EQ(test, r.map_pages, 0U);
@@ -1286,6 +1484,7 @@ static struct kunit_case kho_test_cases[] = {
 	KUNIT_CASE(kho_test_vmalloc),
 	KUNIT_CASE(kho_test_check_valid),
 	KUNIT_CASE_PARAM(kho_test_check_fault, kho_fault_gen_params),
+	KUNIT_CASE(kho_test_check_fdt_folio),
 	KUNIT_CASE(kho_test_check_fuzz),
 	{}
 };

@@ -599,6 +599,42 @@ static struct folio *kho_test_restore_folio(unsigned int i, phys_addr_t phys,
 	return folio;
 }
 
+/*
+ * Before the first restore of a folio of order > 0, the API must refuse
+ * what cannot be right without consuming the folio: a kho_restore_phys()
+ * shorter than the folio, one whose size wraps, and a restore of an
+ * ordinary page whose ->private holds exactly this boot's stamp.  Returns
+ * 0 if all three were refused.
+ */
+static int kho_test_misuse(phys_addr_t phys, unsigned int order)
+{
+	struct page *page;
+	bool taken;
+	int bad = 0;
+
+	if (kho_restore_phys(phys, PAGE_SIZE << (order - 1)))
+		bad |= 1;
+	if (kho_restore_phys(phys, (size_t)PAGE_SIZE - phys))
+		bad |= 2;
+	page = alloc_page(GFP_KERNEL);
+	if (!page)
+		return -ENOMEM;
+	set_page_private(page, kho_stamp_value(0));
+	taken = kho_restore_phys(page_to_phys(page), PAGE_SIZE);
+	if (taken)
+		bad |= 4;
+	else
+		set_page_private(page, 0);
+	if (!taken)
+		__free_page(page);
+	if (bad)
+		pr_err("API misuse accepted (mask %#x): 1 short, 2 wrapping kho_restore_phys(), 4 stamp in an ordinary page\n",
+		       bad);
+	else
+		pr_info("API misuse refused: short and wrapping kho_restore_phys(), a stamp in an ordinary page\n");
+	return bad ? -EINVAL : 0;
+}
+
 /* Check every restored folio against its checksum; the number of bad ones */
 static unsigned int kho_test_verify(struct kho_test_state *state)
 {
@@ -636,6 +672,7 @@ static int kho_test_restore(struct kho_test_state *state)
 	struct folio *blob;
 	const void *fdt;
 	unsigned int i, bad;
+	bool misuse = true;
 	u64 t0, t1, t2;
 	int err;
 
@@ -678,6 +715,12 @@ static int kho_test_restore(struct kho_test_state *state)
 
 	state->nr_folios = *nr;
 	for (i = 0; i < *nr; i++) {
+		if (misuse && folios[i] & ~PAGE_MASK) {
+			misuse = false;
+			if (kho_test_misuse(folios[i] & PAGE_MASK,
+					    folios[i] & ~PAGE_MASK))
+				goto out;
+		}
 		state->folios[i] = kho_test_restore_folio(i,
 							  folios[i] & PAGE_MASK,
 							  folios[i] & ~PAGE_MASK);

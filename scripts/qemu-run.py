@@ -55,7 +55,8 @@ def qemu_cmd(args, initrd):
     smp = "%d,sockets=%d" % (args.smp, args.smp) if args.numa else \
         str(args.smp)
     cmd = ["qemu-system-x86_64", "-accel", "tcg,thread=multi",
-           "-machine", "pc", "-cpu", "max", "-smp", smp,
+           "-machine", "pc", "-cpu", os.environ.get("KHO_QEMU_CPU", "max"),
+           "-smp", smp,
            "-m", args.mem, "-display", "none", "-monitor", "none",
            "-serial", "stdio", "-no-reboot",
            "-kernel", args.kernel, "-initrd", initrd, "-append", cmdline]
@@ -156,6 +157,20 @@ def save_blobs(lines, prefix):
         elif name is not None:
             chunks.append(s)
     return blobs
+
+
+def report_context(lines, n=40):
+    """Print the first kernel report in the log, so that a CI log shows it."""
+    gen = 0
+    for i, (_, line) in enumerate(lines):
+        if "Linux version" in line:
+            gen += 1
+        if any(rx.search(line) for rx, _ in BAD):
+            print("# first report, in the kernel booted %d%s:" %
+                  (gen, {1: "st", 2: "nd", 3: "rd"}.get(gen, "th")))
+            for _, ctx in lines[i:i + n]:
+                print("#   " + ctx.rstrip())
+            return
 
 
 def parse(lines):
@@ -271,6 +286,7 @@ def main():
         print("# kho-timing: hop=%d kexec_to_init_ms=%.1f "
               "kernel_to_init_ms=%.1f" % (tm["hop"], tm["hop_ms"],
                                            tm["kernel_to_init_ms"]))
+    report_context(lines)
     print("1..%d" % len(results))
     for i, (ok, name, diag) in enumerate(results, 1):
         print("%s %d %s%s" % ("ok" if ok else "not ok", i, name,

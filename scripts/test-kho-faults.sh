@@ -11,7 +11,7 @@ set -uo pipefail
 cases=(
 	"fdt_magic|bad FDT header or structure"
 	"compatible|FDT is not compatible with kho-v1"
-	"chunk_loop|memory map chunk list does not end"
+	"chunk_loop|memory map chunk listed twice or in memory in use"
 	"bitmap_outside_ram|memory map bitmap outside RAM or inside scratch"
 	"folio_in_scratch|preserved memory inside scratch"
 	"scratch_truncated|bad scratch list size"

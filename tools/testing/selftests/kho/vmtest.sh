@@ -195,7 +195,7 @@ pick_accel() {
 		cpu=host
 	else
 		accel=tcg,thread=multi
-		cpu=max
+		cpu=${KHO_QEMU_CPU:-max}
 	fi
 }
 
