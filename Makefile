@@ -10,7 +10,7 @@ SHELL := /bin/bash
 S := scripts
 
 .PHONY: all setup base build initramfs demo check refresh reset-src \
-	series series-check chain bench bench-core check-debug check-distro \
+	series series-check chain bench bench-core check-debug check-distro fuzz \
 	clean distclean
 
 all: build
@@ -41,6 +41,11 @@ check-debug:
 check-distro:
 	@$(S)/ktap-summary.sh $(S)/check-distro.sh
 
+# The incoming-handover checker under libFuzzer, ASan and UBSan in user
+# space; FUZZ_RUNS=N executions (default 1000000), FUZZ_SEED=N
+fuzz:
+	@$(S)/ktap-summary.sh $(S)/fuzz.sh
+
 # HOPS=N: a chain of N hops with the plain test kernel
 chain: initramfs
 	@python3 $(S)/qemu-run.py --name chain$(or $(HOPS),3) --hops $(or $(HOPS),3)
@@ -69,7 +74,7 @@ bench-core: initramfs
 
 clean:
 	rm -rf build/obj build/obj-debug build/obj-distro build/initramfs* \
-		build/logs* build/results build/series*
+		build/logs* build/results build/series* build/fuzz
 
 distclean:
 	rm -rf build

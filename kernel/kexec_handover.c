@@ -654,6 +654,28 @@ void kho_out_destroy(struct kho_out *out)
 	percpu_free_rwsem(&out->rwsem);
 }
 
+/*
+ * The next kernel boots and allocates in scratch before it knows what is
+ * preserved, and drops a handover that preserves memory there.  Scratch is
+ * CMA while this kernel runs, so only movable memory (page cache,
+ * anonymous memory, CMA allocations) can lie there.
+ */
+static bool kho_in_scratch(unsigned long pfn, unsigned long nr)
+{
+	const struct kho_scratch_entry *scratch;
+	phys_addr_t start = PFN_PHYS(pfn), end = PFN_PHYS(pfn + nr) - 1;
+	unsigned int cnt;
+	int i;
+
+	scratch = kho_scratch_ranges(&cnt);
+	i = kho_scratch_overlaps(scratch, cnt, start, end - start + 1);
+	if (i < 0)
+		return false;
+	pr_warn_ratelimited("refusing to preserve [mem %pa-%pa]: it overlaps scratch region %d, where the next kernel boots; migrate it out of CMA first (pin it with FOLL_LONGTERM, or allocate it unmovable)\n",
+			    &start, &end, i);
+	return true;
+}
+
 /**
  * kho_out_preserve() - preserve a page range in an instance
  * @out:      instance
@@ -669,7 +691,7 @@ int kho_out_preserve(struct kho_out *out, unsigned long pfn,
 	int ret = -EBUSY;
 
 	/* Only the real handover knows where scratch is */
-	if (out == &kho_out && kho_debug_preserve_in_scratch(pfn, nr_pages))
+	if (out == &kho_out && kho_in_scratch(pfn, nr_pages))
 		return -EINVAL;
 
 	percpu_down_read(&out->rwsem);
@@ -727,6 +749,79 @@ static void kho_subtrees_free(struct kho_serialization *ser)
 	}
 }
 
+/* The module whose code @nb runs, or NULL if it is built in */
+static struct module *kho_notifier_owner(struct notifier_block *nb)
+{
+	struct module *mod;
+
+	preempt_disable();
+	mod = __module_address((unsigned long)nb->notifier_call);
+	preempt_enable();
+	return mod;
+}
+
+/*
+ * From finalize until abort the handover lists memory, and maybe a
+ * sub_fdts file, that belong to the users on the chain: hold a reference
+ * on each user that is a module, so that it cannot be unloaded.  Called
+ * with out->lock held, which also keeps the chain as it is (see
+ * register_kho_notifier()); unpins those pinned so far on failure.
+ */
+static int kho_pin_notifiers(struct kho_out *out)
+{
+	struct blocking_notifier_head *nh = &out->chain;
+	struct notifier_block *nb, *failed = NULL;
+	struct module *mod;
+
+	down_read(&nh->rwsem);
+	for (nb = rcu_dereference_protected(nh->head,
+					    lockdep_is_held(&nh->rwsem));
+	     nb && !failed; nb = rcu_dereference_protected(nb->next,
+						lockdep_is_held(&nh->rwsem))) {
+		mod = kho_notifier_owner(nb);
+		if (mod && !try_module_get(mod))
+			failed = nb;
+	}
+	for (nb = rcu_dereference_protected(nh->head,
+					    lockdep_is_held(&nh->rwsem));
+	     failed && nb != failed;
+	     nb = rcu_dereference_protected(nb->next,
+					    lockdep_is_held(&nh->rwsem))) {
+		mod = kho_notifier_owner(nb);
+		if (mod)
+			module_put(mod);
+	}
+	up_read(&nh->rwsem);
+	if (failed) {
+		pr_err("finalize refused: %ps belongs to a module being unloaded; retry once it is gone\n",
+		       failed->notifier_call);
+		return -EBUSY;
+	}
+	out->pinned = true;
+	return 0;
+}
+
+static void kho_unpin_notifiers(struct kho_out *out)
+{
+	struct blocking_notifier_head *nh = &out->chain;
+	struct notifier_block *nb;
+	struct module *mod;
+
+	if (!out->pinned)
+		return;
+	down_read(&nh->rwsem);
+	for (nb = rcu_dereference_protected(nh->head,
+					    lockdep_is_held(&nh->rwsem));
+	     nb; nb = rcu_dereference_protected(nb->next,
+						lockdep_is_held(&nh->rwsem))) {
+		mod = kho_notifier_owner(nb);
+		if (mod)
+			module_put(mod);
+	}
+	up_read(&nh->rwsem);
+	out->pinned = false;
+}
+
 /*
  * Send FINALIZE to each notifier in turn until one fails.  Walks the chain
  * by hand (under its rwsem, as blocking_notifier_call_chain() does) to be
@@ -770,6 +865,7 @@ static void kho_unwind(struct kho_out *out)
 	percpu_down_write(&out->rwsem);
 	kho_mem_prune(&out->track);
 	percpu_up_write(&out->rwsem);
+	kho_unpin_notifiers(out);
 }
 
 /* A read-only debugfs view of an FDT, with the blob's size as file size */
@@ -800,12 +896,14 @@ static void kho_debugfs_fdt_add(struct kho_out *out)
  * @out: instance
  *
  * Sends KEXEC_KHO_FINALIZE to every notifier; each may preserve memory and
- * add a subtree.  If one fails, or the memory map cannot be written, every
- * notifier receives KEXEC_KHO_ABORT and nothing stays allocated or
- * preserved on behalf of the finalize.
+ * add a subtree.  Until the abort, each notifier that belongs to a module
+ * holds a reference on it.  If one fails, or the memory map cannot be
+ * written, every notifier receives KEXEC_KHO_ABORT and nothing stays
+ * allocated, preserved or pinned on behalf of the finalize.
  *
  * Context: Process context; takes &kho_out.lock and sleeps.
- * Return: 0 on success, -EBUSY if already finalized, the notifier's error
+ * Return: 0 on success, -EBUSY if already finalized or a notifier's module
+ * is being unloaded, the notifier's error
  * (-EPERM for a bare NOTIFY_BAD) if one refused, -EEXIST if the root FDT's
  * own page cannot be preserved, -ENOMEM.
  */
@@ -832,7 +930,9 @@ int kho_out_finalize(struct kho_out *out)
 		goto out_unlock;
 	}
 
-	ret = kho_call_finalize(out);
+	ret = kho_pin_notifiers(out);
+	if (!ret)
+		ret = kho_call_finalize(out);
 	if (ret)
 		goto err_unwind;
 
@@ -917,12 +1017,15 @@ int kho_out_abort(struct kho_out *out)
  * The next kernel finds the folio at the same physical address with the same
  * order and content.  Preserving a folio twice is harmless; a single
  * kho_unpreserve_folio() undoes both.  The folio must stay allocated until it
- * is unpreserved or the kexec happens.
+ * is unpreserved or the kexec happens.  It must not lie in scratch, which is
+ * CMA memory where the next kernel boots: a movable folio (page cache,
+ * anonymous, CMA) may, so migrate it out first, for example by pinning it
+ * with FOLL_LONGTERM (memfd_pin_folios() does), which moves it out of CMA.
  *
  * Context: Process context; may sleep.
  * Return: 0 on success; -EOPNOTSUPP if KHO is disabled, -EINVAL if the folio
- * is larger than MAX_PAGE_ORDER, -EEXIST if it overlaps memory preserved
- * with another order, -EBUSY after finalize, -ENOMEM.
+ * is larger than MAX_PAGE_ORDER or lies in scratch, -EEXIST if it overlaps
+ * memory preserved with another order, -EBUSY after finalize, -ENOMEM.
  */
 int kho_preserve_folio(struct folio *folio)
 {
@@ -998,8 +1101,9 @@ int kho_check_range(phys_addr_t phys, size_t size)
  *
  * Context: Process context; may sleep.
  * Return: 0 on success; -EOPNOTSUPP if KHO is disabled, -EINVAL for an
- * empty, unaligned or invalid range, -EEXIST if part of it is already
- * preserved with another order, -EBUSY after finalize, -ENOMEM.
+ * empty, unaligned or invalid range or one that overlaps scratch (see
+ * kho_preserve_folio()), -EEXIST if part of it is already preserved with
+ * another order, -EBUSY after finalize, -ENOMEM.
  */
 int kho_preserve_phys(phys_addr_t phys, size_t size)
 {
@@ -1593,14 +1697,26 @@ EXPORT_SYMBOL_GPL(kho_restore_vmalloc);
  * @nb: notifier; its callback receives an &enum kexec_kho_event and a
  *      &struct kho_serialization pointer
  *
- * Context: Process context; may sleep.
- * Return: 0 on success, -EOPNOTSUPP if KHO is disabled.
+ * From a finalize until the abort, KHO holds a reference on the module
+ * that @nb's callback belongs to, so the module cannot be unloaded while
+ * the handover lists its memory; it need not pin itself.
+ *
+ * Context: Process context; takes &kho_out.lock and may sleep.  Must not be
+ * called from a notifier.
+ * Return: 0 on success, -EOPNOTSUPP if KHO is disabled, -EBUSY while
+ * finalized (abort first).
  */
 int register_kho_notifier(struct notifier_block *nb)
 {
+	int ret = -EBUSY;
+
 	if (!kho_enable)
 		return -EOPNOTSUPP;
-	return blocking_notifier_chain_register(&kho_out.chain, nb);
+	mutex_lock(&kho_out.lock);
+	if (!kho_out.finalized)
+		ret = blocking_notifier_chain_register(&kho_out.chain, nb);
+	mutex_unlock(&kho_out.lock);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(register_kho_notifier);
 
@@ -1608,16 +1724,23 @@ EXPORT_SYMBOL_GPL(register_kho_notifier);
  * unregister_kho_notifier() - undo register_kho_notifier()
  * @nb: notifier to remove
  *
- * Context: Process context; may sleep.  Must not be called from the
- * notifier itself.
+ * Context: Process context; takes &kho_out.lock and may sleep.  Must not be
+ * called from a notifier.
  * Return: 0 on success, -ENOENT if @nb was not registered, -EOPNOTSUPP if
- * KHO is disabled.
+ * KHO is disabled, -EBUSY while finalized (the handover may list memory
+ * of @nb's user; abort first).
  */
 int unregister_kho_notifier(struct notifier_block *nb)
 {
+	int ret = -EBUSY;
+
 	if (!kho_enable)
 		return -EOPNOTSUPP;
-	return blocking_notifier_chain_unregister(&kho_out.chain, nb);
+	mutex_lock(&kho_out.lock);
+	if (!kho_out.finalized)
+		ret = blocking_notifier_chain_unregister(&kho_out.chain, nb);
+	mutex_unlock(&kho_out.lock);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(unregister_kho_notifier);
 

@@ -141,8 +141,8 @@ static const void *kho_check_va(const struct kho_check *c, phys_addr_t addr,
 
 /*
  * The structure check of upstream libfdt's fdt_check_full(), which the
- * kernel's copy of libfdt does not have: every tag inside the structure
- * block, one root node, nodes balanced and not too deep, every property
+ * kernel's copy of libfdt does not have: aligned blocks, every tag inside
+ * the structure block, one root node, nodes balanced and not too deep, every property
  * inside the blob with a name inside the strings block.
  */
 static bool kho_fdt_check_full(const void *fdt, size_t bufsize)
@@ -153,6 +153,10 @@ static bool kho_fdt_check_full(const void *fdt, size_t bufsize)
 
 	if (bufsize < FDT_V17_SIZE || fdt_check_header(fdt) ||
 	    fdt_totalsize(fdt) > bufsize)
+		return false;
+	/* libfdt reads tags and reserve entries in place: keep them aligned */
+	if (fdt_off_dt_struct(fdt) % FDT_TAGSIZE ||
+	    fdt_off_mem_rsvmap(fdt) % sizeof(fdt64_t))
 		return false;
 	for (;;) {
 		tag = fdt_next_tag(fdt, offset, &next);

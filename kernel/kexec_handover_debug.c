@@ -1,12 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Kexec HandOver (KHO) debug checks, built with CONFIG_KEXEC_HANDOVER_DEBUG:
- *
- * - no memory is preserved inside a scratch region, where the next kernel
- *   boots and allocates before it knows what is preserved;
- * - after a KHO kexec, no early allocation lands outside scratch.
- *
- * Each violation is reported with the offending range.
+ * after a KHO kexec, no early allocation lands outside scratch.  Each
+ * violation is reported with the offending range.
  *
  * It also lets a test corrupt the outgoing handover on purpose (debugfs
  * kho/out/fault), to show that the next kernel refuses it, says why, and
@@ -26,31 +22,6 @@
 #include <linux/uaccess.h>
 
 #include "kexec_handover_internal.h"
-
-/**
- * kho_debug_preserve_in_scratch - refuse to preserve memory inside scratch
- * @pfn: first page frame to preserve
- * @nr:  number of pages
- *
- * Context: Any context.
- * Return: true (and an error naming the range) if [@pfn, @pfn + @nr)
- * overlaps a scratch region.
- */
-bool kho_debug_preserve_in_scratch(unsigned long pfn, unsigned long nr)
-{
-	const struct kho_scratch_entry *scratch;
-	phys_addr_t start = PFN_PHYS(pfn), end = PFN_PHYS(pfn + nr);
-	unsigned int cnt;
-	int i;
-
-	scratch = kho_scratch_ranges(&cnt);
-	i = kho_scratch_overlaps(scratch, cnt, start, end - start);
-	if (i < 0)
-		return false;
-	pr_err("refusing to preserve [mem %pa-%pa]: it overlaps scratch region %d\n",
-	       &start, &end, i);
-	return true;
-}
 
 /* memblock.reserved when scratch-only mode began */
 #define KHO_DEBUG_SNAPSHOT	128

@@ -90,6 +90,7 @@ struct kho_serialization {
  * @rwsem:       taken for read by every preserve/unpreserve, for write to
  *               change @finalized and to serialize or free the memory map
  * @finalized:   true between a successful finalize and the next abort
+ * @pinned:      the modules of the notifiers are pinned (finalize to abort)
  * @lock:        serializes finalize and abort (and so kho_add_subtree())
  * @chain:       FINALIZE/ABORT notifier chain
  * @ser:         serialization state of the current finalize
@@ -105,6 +106,7 @@ struct kho_out {
 	struct kho_mem_track track;
 	struct percpu_rw_semaphore rwsem;
 	bool finalized;
+	bool pinned;
 	struct mutex lock;		/* see @lock above */
 	struct blocking_notifier_head chain;
 	struct kho_serialization ser;
@@ -208,18 +210,11 @@ const char *kho_check_handover(struct kho_check *c, phys_addr_t *map);
 
 /* kexec_handover_debug.c */
 #ifdef CONFIG_KEXEC_HANDOVER_DEBUG
-bool kho_debug_preserve_in_scratch(unsigned long pfn, unsigned long nr);
 void kho_debug_scratch_only_begin(void);
 void kho_debug_scratch_only_end(void);
 void kho_debug_fault(struct kho_out *out, struct kho_handover *h);
 void kho_debug_debugfs(struct dentry *dir);
 #else
-static inline bool kho_debug_preserve_in_scratch(unsigned long pfn,
-						 unsigned long nr)
-{
-	return false;
-}
-
 static inline void kho_debug_scratch_only_begin(void) { }
 static inline void kho_debug_scratch_only_end(void) { }
 static inline void kho_debug_fault(struct kho_out *out,

@@ -1119,6 +1119,14 @@ static void kho_bad_structure(struct kho_fake *f)
 	*(fdt32_t *)(fdt + fdt_off_dt_struct(fdt)) = cpu_to_fdt32(0x77);
 }
 
+/* Found by the user-space fuzzer: libfdt reads tags in place */
+static void kho_bad_struct_align(struct kho_fake *f)
+{
+	void *fdt = kho_fake_page(f, FK_FDT);
+
+	fdt_set_off_dt_struct(fdt, fdt_off_dt_struct(fdt) + 1);
+}
+
 static void kho_bad_compatible(struct kho_fake *f)
 {
 	void *fdt = kho_fake_page(f, FK_FDT);
@@ -1273,6 +1281,8 @@ static const struct kho_fault_case kho_fault_cases[] = {
 	{ "FDT larger than its buffer", kho_bad_totalsize,
 	  "bad FDT header or structure" },
 	{ "unknown FDT tag", kho_bad_structure, "bad FDT header or structure" },
+	{ "misaligned structure block", kho_bad_struct_align,
+	  "bad FDT header or structure" },
 	{ "wrong compatible", kho_bad_compatible,
 	  "FDT is not compatible with " KHO_FDT_COMPATIBLE },
 	{ "no memory map property", kho_bad_map_prop,
@@ -1469,6 +1479,26 @@ static void kho_test_check_fuzz(struct kunit *test)
 		   KHO_FUZZ_ROUNDS, accepted, r.n, KHO_FUZZ_ROUNDS - accepted);
 }
 
+/*
+ * Memory inside scratch is refused in every build, not only with
+ * KEXEC_HANDOVER_DEBUG, and nothing of it is recorded.
+ */
+static void kho_test_preserve_in_scratch(struct kunit *test)
+{
+	const struct kho_scratch_entry *scratch;
+	unsigned int nr;
+
+	if (!kho_is_enabled())
+		kunit_skip(test, "needs kho=on");
+	scratch = kho_scratch_ranges(&nr);
+	KUNIT_ASSERT_NOT_NULL(test, scratch);
+	KUNIT_ASSERT_GT(test, nr, 0U);
+	KUNIT_EXPECT_EQ(test, kho_preserve_phys(scratch[nr - 1].addr,
+						PAGE_SIZE), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_unpreserve_phys(scratch[nr - 1].addr,
+						  PAGE_SIZE), -ENOENT);
+}
+
 static struct kunit_case kho_test_cases[] = {
 	KUNIT_CASE(kho_test_every_order),
 	KUNIT_CASE(kho_test_range_decompose),
@@ -1486,6 +1516,7 @@ static struct kunit_case kho_test_cases[] = {
 	KUNIT_CASE_PARAM(kho_test_check_fault, kho_fault_gen_params),
 	KUNIT_CASE(kho_test_check_fdt_folio),
 	KUNIT_CASE(kho_test_check_fuzz),
+	KUNIT_CASE(kho_test_preserve_in_scratch),
 	{}
 };
 

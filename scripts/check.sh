@@ -72,6 +72,8 @@ if grep -q '^ok' "$KHO_RESULTS/build.tap"; then
 	run_test harness-faults "$KHO_TOP/scripts/selftest-harness.sh"
 	run_test series-check "$KHO_TOP/scripts/series-check.sh"
 fi
+# The checker in user space under libFuzzer: a short run (make fuzz for long)
+run_test kho-fuzz env FUZZ_RUNS=100000 "$KHO_TOP/scripts/fuzz.sh"
 # Their own builds (build/obj-debug, build/obj-distro); run even if the
 # test kernel did not build, so that their results are never missing
 run_test check-debug "$KHO_TOP/scripts/check-debug.sh"

@@ -13,6 +13,8 @@ pkgs=(
 	qemu-system-x86 kexec-tools busybox-static cpio
 	device-tree-compiler sparse xz-utils python3 gnuplot-nox git
 	python3-ply python3-git
+	# make fuzz: clang with libFuzzer and the sanitizers, llvm-cov
+	clang llvm libclang-rt-14-dev
 )
 
 missing=()

@@ -68,16 +68,13 @@ static int kho_oot_notifier(struct notifier_block *nb, unsigned long action,
 
 	switch (action) {
 	case KEXEC_KHO_FINALIZE:
-		/* What the handover points at must outlive this module */
-		if (!try_module_get(THIS_MODULE))
-			return NOTIFY_BAD;
+		/* KHO pins this module until the abort: no reference here */
 		err = kho_oot_fdt(fdt, PFN_PHYS(folio_pfn(data)));
 		err = err ?: kho_preserve_folio(fdt_folio);
 		err = err ?: kho_add_subtree(ser, "kho_oot", fdt);
 		return notifier_from_errno(err);
 	case KEXEC_KHO_ABORT:
-		if (kho_unpreserve_folio(fdt_folio) != -ENOENT)
-			module_put(THIS_MODULE);
+		kho_unpreserve_folio(fdt_folio);
 		return NOTIFY_DONE;
 	default:
 		return NOTIFY_BAD;
