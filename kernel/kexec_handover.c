@@ -1942,7 +1942,9 @@ static int kho_finalize_get(void *data, u64 *val)
 
 /*
  * An abort frees the memory map the loaded kexec image points the next
- * kernel at: refuse it while such an image is loaded.
+ * kernel at: refuse it while such an image is loaded.  Whether it does is
+ * a property of the image, so a later load that fails (and leaves this
+ * image loaded) cannot unlock the abort.
  */
 static int kho_abort_checked(struct kho_out *out)
 {
@@ -1950,7 +1952,7 @@ static int kho_abort_checked(struct kho_out *out)
 
 	if (!kexec_trylock())
 		return -EBUSY;
-	if (kexec_image && kexec_image == out->image) {
+	if (kexec_image && kexec_image->kho) {
 		pr_warn("abort refused: the loaded kexec image carries this handover; unload it first (kexec -u), then abort\n");
 		ret = -EBUSY;
 	} else {
@@ -1967,11 +1969,13 @@ static int kho_abort_checked(struct kho_out *out)
  *
  * A KHO kexec must carry a finalized handover: without one, the next kernel
  * would boot without the preserved memory, or from stale addresses.  Once
- * an image carries the handover, aborting is refused until it is unloaded.
+ * the loaded image carries the handover (@image->kho), aborting is refused
+ * until it is unloaded or replaced.
  *
  * Context: Process context, with the kexec lock held (image loading).
  * Return: 0 with @h filled, -EOPNOTSUPP when KHO is off, -ENOENT (and a
- * warning) when the handover is not finalized.
+ * warning) when the handover is not finalized; any other error fails the
+ * load.
  */
 int kho_kexec_handover(struct kimage *image, struct kho_handover *h)
 {
@@ -1993,8 +1997,8 @@ int kho_kexec_handover(struct kimage *image, struct kho_handover *h)
 	h->fdt_len = PAGE_SIZE;
 	h->scratch_phys = virt_to_phys((void *)scratch);
 	h->scratch_len = nr * sizeof(*scratch);
-	out->image = image;
-	kho_debug_fault(out, h);
+	image->kho = true;
+	ret = kho_debug_fault(out, h);
 unlock:
 	mutex_unlock(&out->lock);
 	return ret;

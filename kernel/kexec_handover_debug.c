@@ -108,15 +108,16 @@ enum kho_fault {
 	KHO_FAULT_NONE,
 	KHO_FAULT_FDT_MAGIC,		/* FDT header with a bad magic */
 	KHO_FAULT_COMPATIBLE,		/* root not compatible with kho-v1 */
-	KHO_FAULT_CHUNK_LOOP,		/* last chunk points to the first */
+	KHO_FAULT_CHUNK_LOOP,		/* first chunk points to itself */
 	KHO_FAULT_BITMAP_OUTSIDE_RAM,	/* a bitmap address beyond RAM */
 	KHO_FAULT_FOLIO_IN_SCRATCH,	/* a preserved folio inside scratch */
 	KHO_FAULT_SCRATCH_TRUNCATED,	/* scratch list size cut short */
+	KHO_FAULT_LOAD_ERROR,		/* the load fails once it carries KHO */
 };
 
 static const char * const kho_fault_names[] = {
 	"none", "fdt_magic", "compatible", "chunk_loop", "bitmap_outside_ram",
-	"folio_in_scratch", "scratch_truncated",
+	"folio_in_scratch", "scratch_truncated", "load_error",
 };
 
 static enum kho_fault kho_fault;
@@ -188,11 +189,13 @@ err:
  * for testing the next kernel only, and made in copies of the FDT and of
  * the map's first chunk: this kernel's handover stays valid and can be
  * aborted.  The copies are not freed; they are what the loaded image
- * points the next kernel at.
+ * points the next kernel at.  The fault load_error instead makes the load
+ * fail after the image was given the handover.
  *
  * Context: Process context, &kho_out.lock held.
+ * Return: -EIO for load_error, else 0.
  */
-void kho_debug_fault(struct kho_out *out, struct kho_handover *h)
+int kho_debug_fault(struct kho_out *out, struct kho_handover *h)
 {
 	struct kho_mem_chunk *first;
 	void *fdt;
@@ -200,7 +203,10 @@ void kho_debug_fault(struct kho_out *out, struct kho_handover *h)
 
 	switch (kho_fault) {
 	case KHO_FAULT_NONE:
-		return;
+		return 0;
+	case KHO_FAULT_LOAD_ERROR:
+		pr_warn("fault load_error: failing this kexec load\n");
+		return -EIO;
 	case KHO_FAULT_FDT_MAGIC:
 	case KHO_FAULT_COMPATIBLE:
 		fdt = kho_fault_fdt_copy(out->fdt);
@@ -241,6 +247,7 @@ void kho_debug_fault(struct kho_out *out, struct kho_handover *h)
 	else
 		pr_warn("fault %s injected into the outgoing handover\n",
 			kho_fault_names[kho_fault]);
+	return 0;
 }
 
 static ssize_t kho_fault_write(struct file *file, const char __user *ubuf,
@@ -285,7 +292,7 @@ static const struct file_operations kho_fault_fops = {
  *
  * Writing one of none, fdt_magic, compatible, chunk_loop,
  * bitmap_outside_ram, folio_in_scratch or scratch_truncated to ``fault``
- * chooses what the next kexec load corrupts.
+ * chooses what the next kexec load corrupts; load_error makes it fail.
  */
 void __init kho_debug_debugfs(struct dentry *dir)
 {

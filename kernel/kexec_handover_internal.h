@@ -100,7 +100,6 @@ struct kho_serialization {
  * @dir:         debugfs ``kho/out`` directory, NULL for private instances
  * @sub_fdts:    debugfs ``kho/out/sub_fdts`` directory, or NULL
  * @fdt_file:    debugfs ``kho/out/fdt`` file while finalized, or NULL
- * @image:       the loaded kexec image that carries this handover, if any
  */
 struct kho_out {
 	struct kho_mem_track track;
@@ -116,7 +115,6 @@ struct kho_out {
 	struct dentry *dir;
 	struct dentry *sub_fdts;
 	struct dentry *fdt_file;
-	struct kimage *image;
 };
 
 int kho_out_init(struct kho_out *out);
@@ -212,13 +210,17 @@ const char *kho_check_handover(struct kho_check *c, phys_addr_t *map);
 #ifdef CONFIG_KEXEC_HANDOVER_DEBUG
 void kho_debug_scratch_only_begin(void);
 void kho_debug_scratch_only_end(void);
-void kho_debug_fault(struct kho_out *out, struct kho_handover *h);
+int kho_debug_fault(struct kho_out *out, struct kho_handover *h);
 void kho_debug_debugfs(struct dentry *dir);
 #else
 static inline void kho_debug_scratch_only_begin(void) { }
 static inline void kho_debug_scratch_only_end(void) { }
-static inline void kho_debug_fault(struct kho_out *out,
-				   struct kho_handover *h) { }
+static inline int kho_debug_fault(struct kho_out *out,
+				  struct kho_handover *h)
+{
+	return 0;
+}
+
 static inline void kho_debug_debugfs(struct dentry *dir) { }
 #endif
 
