@@ -24,6 +24,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/notifier.h>
+#include <linux/pgalloc_tag.h>
 #include <linux/random.h>
 #include <linux/sched/clock.h>
 #include <linux/seq_file.h>
@@ -1457,7 +1458,9 @@ static bool kho_take_stamp(struct page *page, int *order)
 /*
  * Give the pages of a preserved folio back to the kernel, as one folio of
  * @order or, unless @compound, as 1 << @order independent pages, each with
- * a reference count of 1.
+ * a reference count of 1.  As free_reserved_page() does for pages it frees,
+ * each allocation is marked as having no allocation tag (it was never
+ * allocated here), and the pages count as managed again.
  */
 static void kho_restore_pages(struct page *page, unsigned int order,
 			      bool compound)
@@ -1465,6 +1468,8 @@ static void kho_restore_pages(struct page *page, unsigned int order,
 	unsigned long i, nr = 1UL << order;
 
 	for (i = 0; i < nr; i++) {
+		if (!i || !compound)
+			clear_page_tag_ref(page + i);
 		ClearPageReserved(page + i);
 		if (i)
 			set_page_count(page + i, compound ? 0 : 1);
@@ -1494,7 +1499,10 @@ static struct page *kho_take_folio(phys_addr_t phys, int *order)
  *
  * The folio comes back with the order it was preserved with and a
  * reference count of 1; it is the caller's, to use and to free with
- * folio_put().  A folio can be restored once.
+ * folio_put().  A folio can be restored once.  It is not charged to any
+ * memory cgroup: a caller that puts it in a cgroup's page cache or address
+ * space charges it there (mem_cgroup_charge()), as for any page it
+ * allocates.
  *
  * Context: Process context.
  * Return: the folio, or NULL (with a warning) if no folio was preserved at
@@ -1542,7 +1550,8 @@ static bool kho_range_preserved(unsigned long pfn, unsigned long end)
  * @size: its size
  *
  * Restores every folio the range was recorded as.  The pages become
- * ordinary allocated pages of the caller, freeable page by page order.
+ * ordinary allocated pages of the caller, freeable page by page order, and
+ * like those of kho_restore_folio() charged to no memory cgroup.
  * The range is checked first: if it is not made of whole preserved folios
  * (it wraps, ends inside a folio, or covers memory that was not preserved
  * or was already restored), nothing is taken and every folio stays
