@@ -58,6 +58,10 @@ if grep -q '^ok' "$KHO_RESULTS/build.tap"; then
 	run_test kho-scratch "$KHO_TOP/scripts/test-kho-scratch.sh"
 	run_test kho-restore python3 "$KHO_TOP/scripts/qemu-run.py" --name kho-restore \
 		--hops 5 --scenario kho-restore --append kho=on --timeout 200
+	# 256 MiB of isolated order-0 folios: 65,000 runs in the map
+	run_test kho-scattered python3 "$KHO_TOP/scripts/qemu-run.py" --name kho-scattered \
+		--hops 1 --mem 2G --scenario kho-restore --timeout 120 \
+		--append "kho=on kho_test_mem=256M kho_test_args=order=0,fast_fill=1,scatter=1"
 	run_test selftest-chain5 bash "$KHO_TOP/tools/testing/selftests/kho/vmtest.sh" \
 		-k "$KHO_OBJ" -n 5 -N -o "$KHO_BUILD/logs/selftest-chain5.log"
 	run_test selftest-chain10-256M bash "$KHO_TOP/tools/testing/selftests/kho/vmtest.sh" \
