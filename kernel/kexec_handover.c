@@ -761,41 +761,51 @@ static struct module *kho_notifier_owner(struct notifier_block *nb)
 	return mod;
 }
 
+/* Drop the module references of the notifiers on @nh before @stop */
+static void kho_put_notifiers(struct blocking_notifier_head *nh,
+			      struct notifier_block *stop)
+{
+	struct notifier_block *nb;
+	struct module *mod;
+
+	for (nb = rcu_dereference_protected(nh->head,
+					    lockdep_is_held(&nh->rwsem));
+	     nb != stop; nb = rcu_dereference_protected(nb->next,
+						lockdep_is_held(&nh->rwsem))) {
+		mod = kho_notifier_owner(nb);
+		if (mod)
+			module_put(mod);
+	}
+}
+
 /*
  * From finalize until abort the handover lists memory, and maybe a
  * sub_fdts file, that belong to the users on the chain: hold a reference
  * on each user that is a module, so that it cannot be unloaded.  Called
  * with out->lock held, which also keeps the chain as it is (see
- * register_kho_notifier()); unpins those pinned so far on failure.
+ * register_kho_notifier()); takes no reference on failure.
  */
 static int kho_pin_notifiers(struct kho_out *out)
 {
 	struct blocking_notifier_head *nh = &out->chain;
-	struct notifier_block *nb, *failed = NULL;
+	struct notifier_block *nb;
 	struct module *mod;
 
 	down_read(&nh->rwsem);
 	for (nb = rcu_dereference_protected(nh->head,
 					    lockdep_is_held(&nh->rwsem));
-	     nb && !failed; nb = rcu_dereference_protected(nb->next,
+	     nb; nb = rcu_dereference_protected(nb->next,
 						lockdep_is_held(&nh->rwsem))) {
 		mod = kho_notifier_owner(nb);
 		if (mod && !try_module_get(mod))
-			failed = nb;
+			break;
 	}
-	for (nb = rcu_dereference_protected(nh->head,
-					    lockdep_is_held(&nh->rwsem));
-	     failed && nb != failed;
-	     nb = rcu_dereference_protected(nb->next,
-					    lockdep_is_held(&nh->rwsem))) {
-		mod = kho_notifier_owner(nb);
-		if (mod)
-			module_put(mod);
-	}
+	if (nb)
+		kho_put_notifiers(nh, nb);
 	up_read(&nh->rwsem);
-	if (failed) {
+	if (nb) {
 		pr_err("finalize refused: %ps belongs to a module being unloaded; retry once it is gone\n",
-		       failed->notifier_call);
+		       nb->notifier_call);
 		return -EBUSY;
 	}
 	out->pinned = true;
@@ -804,22 +814,11 @@ static int kho_pin_notifiers(struct kho_out *out)
 
 static void kho_unpin_notifiers(struct kho_out *out)
 {
-	struct blocking_notifier_head *nh = &out->chain;
-	struct notifier_block *nb;
-	struct module *mod;
-
 	if (!out->pinned)
 		return;
-	down_read(&nh->rwsem);
-	for (nb = rcu_dereference_protected(nh->head,
-					    lockdep_is_held(&nh->rwsem));
-	     nb; nb = rcu_dereference_protected(nb->next,
-						lockdep_is_held(&nh->rwsem))) {
-		mod = kho_notifier_owner(nb);
-		if (mod)
-			module_put(mod);
-	}
-	up_read(&nh->rwsem);
+	down_read(&out->chain.rwsem);
+	kho_put_notifiers(&out->chain, NULL);
+	up_read(&out->chain.rwsem);
 	out->pinned = false;
 }
 
@@ -1701,6 +1700,22 @@ void *kho_restore_vmalloc(const struct kho_vmalloc *preservation)
 }
 EXPORT_SYMBOL_GPL(kho_restore_vmalloc);
 
+/* Add or remove @nb, unless finalized: the chain is pinned as it stands */
+static int kho_change_notifier(struct notifier_block *nb, bool add)
+{
+	struct blocking_notifier_head *nh = &kho_out.chain;
+	int ret = -EBUSY;
+
+	if (!kho_enable)
+		return -EOPNOTSUPP;
+	mutex_lock(&kho_out.lock);
+	if (!kho_out.finalized)
+		ret = add ? blocking_notifier_chain_register(nh, nb) :
+			    blocking_notifier_chain_unregister(nh, nb);
+	mutex_unlock(&kho_out.lock);
+	return ret;
+}
+
 /**
  * register_kho_notifier() - get told when a handover is finalized or aborted
  * @nb: notifier; its callback receives an &enum kexec_kho_event and a
@@ -1717,15 +1732,7 @@ EXPORT_SYMBOL_GPL(kho_restore_vmalloc);
  */
 int register_kho_notifier(struct notifier_block *nb)
 {
-	int ret = -EBUSY;
-
-	if (!kho_enable)
-		return -EOPNOTSUPP;
-	mutex_lock(&kho_out.lock);
-	if (!kho_out.finalized)
-		ret = blocking_notifier_chain_register(&kho_out.chain, nb);
-	mutex_unlock(&kho_out.lock);
-	return ret;
+	return kho_change_notifier(nb, true);
 }
 EXPORT_SYMBOL_GPL(register_kho_notifier);
 
@@ -1741,15 +1748,7 @@ EXPORT_SYMBOL_GPL(register_kho_notifier);
  */
 int unregister_kho_notifier(struct notifier_block *nb)
 {
-	int ret = -EBUSY;
-
-	if (!kho_enable)
-		return -EOPNOTSUPP;
-	mutex_lock(&kho_out.lock);
-	if (!kho_out.finalized)
-		ret = blocking_notifier_chain_unregister(&kho_out.chain, nb);
-	mutex_unlock(&kho_out.lock);
-	return ret;
+	return kho_change_notifier(nb, false);
 }
 EXPORT_SYMBOL_GPL(unregister_kho_notifier);
 
