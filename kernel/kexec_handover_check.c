@@ -142,8 +142,8 @@ static const void *kho_check_va(const struct kho_check *c, phys_addr_t addr,
 /*
  * The structure check of upstream libfdt's fdt_check_full(), which the
  * kernel's copy of libfdt does not have: aligned blocks, every tag inside
- * the structure block, one root node, nodes balanced and not too deep, every property
- * inside the blob with a name inside the strings block.
+ * the structure block, one root node, nodes balanced and not too deep,
+ * every property inside the blob with a name inside the strings block.
  */
 static bool kho_fdt_check_full(const void *fdt, size_t bufsize)
 {

@@ -510,8 +510,9 @@ static void __init kho_stamp_run(const struct kho_map_visitor *v,
 }
 
 /*
- * A map page listed twice must not be freed twice, and one that a corrupt
- * map also lists as preserved must not be freed at all.
+ * kho_claim_map() proved every map page unique and apart from the runs of
+ * preserved folios; still, free only a page that is reserved and heads no
+ * preserved folio, so that nothing preserved can ever be freed here.
  */
 static void __init kho_free_page(const struct kho_map_visitor *v,
 				 phys_addr_t phys, const void *page)

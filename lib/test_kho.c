@@ -621,12 +621,12 @@ static int kho_test_misuse(phys_addr_t phys, unsigned int order)
 		return -ENOMEM;
 	set_page_private(page, kho_stamp_value(0));
 	taken = kho_restore_phys(page_to_phys(page), PAGE_SIZE);
-	if (taken)
+	if (taken) {
 		bad |= 4;
-	else
+	} else {
 		set_page_private(page, 0);
-	if (!taken)
 		__free_page(page);
+	}
 	if (bad)
 		pr_err("API misuse accepted (mask %#x): 1 short, 2 wrapping kho_restore_phys(), 4 stamp in an ordinary page\n",
 		       bad);
