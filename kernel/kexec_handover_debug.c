@@ -113,11 +113,14 @@ enum kho_fault {
 	KHO_FAULT_FOLIO_IN_SCRATCH,	/* a preserved folio inside scratch */
 	KHO_FAULT_SCRATCH_TRUNCATED,	/* scratch list size cut short */
 	KHO_FAULT_LOAD_ERROR,		/* the load fails once it carries KHO */
+	KHO_FAULT_SCRATCH_UNALIGNED,	/* a scratch region not page aligned */
+	KHO_FAULT_SCRATCH_COVERS_FDT,	/* a scratch region over the FDT */
 };
 
 static const char * const kho_fault_names[] = {
 	"none", "fdt_magic", "compatible", "chunk_loop", "bitmap_outside_ram",
 	"folio_in_scratch", "scratch_truncated", "load_error",
+	"scratch_unaligned", "scratch_covers_fdt",
 };
 
 static enum kho_fault kho_fault;
@@ -130,6 +133,30 @@ static void *kho_fault_fdt_copy(const void *fdt)
 	if (copy)
 		memcpy(copy, fdt, PAGE_SIZE);
 	return copy;
+}
+
+/*
+ * Point the handover at a copy of the scratch list whose first region is
+ * moved off a page boundary, or made to cover the FDT
+ */
+static int kho_fault_scratch_copy(struct kho_handover *h)
+{
+	struct kho_scratch_entry *copy;
+
+	if (h->scratch_len > PAGE_SIZE)
+		return -E2BIG;
+	copy = (void *)get_zeroed_page(GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, phys_to_virt(h->scratch_phys), h->scratch_len);
+	if (kho_fault == KHO_FAULT_SCRATCH_UNALIGNED) {
+		copy[0].addr += SZ_512;
+	} else {
+		copy[0].addr = ALIGN_DOWN(h->fdt_phys, PAGE_SIZE);
+		copy[0].size = PAGE_SIZE;
+	}
+	h->scratch_phys = virt_to_phys(copy);
+	return 0;
 }
 
 /* Replace the first bitmap by one that preserves the first scratch folio */
@@ -186,10 +213,10 @@ err:
  * @h:   the handover being loaded
  *
  * Does nothing unless a fault was chosen in debugfs.  The corruption is
- * for testing the next kernel only, and made in copies of the FDT and of
- * the map's first chunk: this kernel's handover stays valid and can be
- * aborted.  The copies are not freed; they are what the loaded image
- * points the next kernel at.  The fault load_error instead makes the load
+ * for testing the next kernel only, and made in copies of the FDT, of the
+ * scratch list or of the map's first chunk: this kernel's handover stays
+ * valid and can be aborted.  The copies are not freed; they are what the
+ * loaded image points the next kernel at.  The fault load_error instead makes the load
  * fail after the image was given the handover.
  *
  * Context: Process context, &kho_out.lock held.
@@ -223,6 +250,10 @@ int kho_debug_fault(struct kho_out *out, struct kho_handover *h)
 		break;
 	case KHO_FAULT_SCRATCH_TRUNCATED:
 		h->scratch_len -= sizeof(u64);
+		break;
+	case KHO_FAULT_SCRATCH_UNALIGNED:
+	case KHO_FAULT_SCRATCH_COVERS_FDT:
+		err = kho_fault_scratch_copy(h);
 		break;
 	default:
 		if (!out->first_chunk) {
@@ -291,8 +322,9 @@ static const struct file_operations kho_fault_fops = {
  * @dir: the kho/out directory
  *
  * Writing one of none, fdt_magic, compatible, chunk_loop,
- * bitmap_outside_ram, folio_in_scratch or scratch_truncated to ``fault``
- * chooses what the next kexec load corrupts; load_error makes it fail.
+ * bitmap_outside_ram, folio_in_scratch, scratch_truncated,
+ * scratch_unaligned or scratch_covers_fdt to ``fault`` chooses what the
+ * next kexec load corrupts; load_error makes it fail.
  */
 void __init kho_debug_debugfs(struct dentry *dir)
 {

@@ -91,16 +91,6 @@ static struct {
 static struct kho_scratch_entry kho_scratch_in[KHO_SCRATCH_MAX] __initdata;
 static bool kho_cold_reserved __initdata;
 
-/*
- * Free parts of the incoming scratch regions, held reserved from the end of
- * scratch-only mode until the page allocator starts, so that the big early
- * allocations (memory map, per-CPU areas) land outside scratch as on a cold
- * boot.  More ranges than fit are left free.
- */
-#define KHO_SCRATCH_HELD	64
-static struct kho_scratch_entry kho_scratch_held[KHO_SCRATCH_HELD] __initdata;
-static unsigned int kho_scratch_held_cnt __initdata;
-
 static int __init kho_parse_scratch(char *p)
 {
 	phys_addr_t size[3];
@@ -379,7 +369,7 @@ void __init kho_scratch_init(void)
 	kho_in.data_reserved = true;
 	kho_in.scratch_marked = true;
 	kho_debug_scratch_only_begin();
-	memblock_set_kho_scratch_only();
+	memblock_set_kho_alloc(MEMBLOCK_KHO_ALLOC_SCRATCH);
 }
 
 /* ---- reading the map at boot -------------------------------------------- */
@@ -536,33 +526,6 @@ static const struct kho_map_visitor kho_free_map __initconst = {
 	.map_page = kho_free_page,
 };
 
-/* Reserve what is free in the scratch regions; see kho_scratch_held */
-static void __init kho_hold_scratch(void)
-{
-	phys_addr_t start, end;
-	unsigned int i, n = 0;
-	u64 idx;
-
-	for_each_free_mem_range(idx, NUMA_NO_NODE, MEMBLOCK_NONE, &start, &end,
-				NULL) {
-		for (i = 0; i < kho_scratch_cnt; i++) {
-			phys_addr_t s = max(start, kho_scratch_in[i].addr);
-			phys_addr_t e = min(end, kho_scratch_in[i].addr +
-					    kho_scratch_in[i].size);
-
-			if (s < e && n < KHO_SCRATCH_HELD) {
-				kho_scratch_held[n].addr = s;
-				kho_scratch_held[n++].size = e - s;
-			}
-		}
-	}
-	/* Reserving changes the free ranges: reserve once they are listed */
-	for (i = 0; i < n; i++)
-		memblock_reserve(kho_scratch_held[i].addr,
-				 kho_scratch_held[i].size);
-	kho_scratch_held_cnt = n;
-}
-
 /*
  * Leaving scratch-only mode: [0, 1 MiB) was marked only so that early boot
  * could allocate there; unmark it, so that the pageblock it shares with its
@@ -623,7 +586,7 @@ void __init kho_reserve_preserved(void)
 	if (!why)
 		why = kho_claim_map(&kho_in.c, map, &kho_count);
 	if (why) {
-		memblock_clear_kho_scratch_only();
+		memblock_set_kho_alloc(MEMBLOCK_KHO_ALLOC_ANY);
 		kho_unmark_scratch(true);
 		kho_drop_handover(why);
 		return;
@@ -631,9 +594,16 @@ void __init kho_reserve_preserved(void)
 	/* check: the FDT; reserve: the walk that checks and claims the map */
 	kho_in.check = t1 - t0;
 	kho_in.reserve = get_cycles() - t1;
-	memblock_clear_kho_scratch_only();
+	/*
+	 * Until the page allocator starts, keep the big early allocations
+	 * (memory map, per-CPU areas) out of scratch as on a cold boot, so
+	 * that scratch reaches the page allocator free.  memblock only steers
+	 * its choice of free memory for this: nothing is reserved now and
+	 * freed later, so nothing memblock allocated meanwhile (its own
+	 * reserved array included) can be freed with scratch.
+	 */
+	memblock_set_kho_alloc(MEMBLOCK_KHO_ALLOC_AVOID);
 	kho_unmark_scratch(false);
-	kho_hold_scratch();
 	kho_in.map_phys = map;
 	kho_in_set_fdt(kho_in.c.h.fdt_phys);
 	pr_info("reserved the memory preserved by the previous kernel\n");
@@ -669,11 +639,12 @@ void __init kho_memory_init_late(void)
  * kho_memory_init - hand scratch to the page allocator
  *
  * Called from mm_core_init() before memblock releases memory to the buddy
- * allocator.  On a cold boot the scratch regions were reserved only to keep
- * early allocations out; release them so they reach the page allocator as
- * MIGRATE_CMA pageblocks.  After a KHO kexec, release what was free in the
- * incoming regions at the end of scratch-only mode in the same way, and keep
- * the incoming scratch list (reserved) as this boot's list.
+ * allocator.  On a cold boot the scratch regions were allocated from memblock
+ * only to keep early allocations out; free exactly those allocations, so that
+ * they reach the page allocator as MIGRATE_CMA pageblocks.  After a KHO
+ * kexec, stop steering memblock allocations away from scratch, and keep the
+ * incoming scratch list (reserved) as this boot's list, rewritten with the
+ * copy that kho_scratch_init() checked.
  */
 void __init kho_memory_init(void)
 {
@@ -684,10 +655,11 @@ void __init kho_memory_init(void)
 			memblock_phys_free(kho_scratch[i].addr,
 					   kho_scratch[i].size);
 	} else if (kho_in.scratch_marked) {
-		for (i = 0; i < kho_scratch_held_cnt; i++)
-			memblock_phys_free(kho_scratch_held[i].addr,
-					   kho_scratch_held[i].size);
+		memblock_set_kho_alloc(MEMBLOCK_KHO_ALLOC_ANY);
+		/* Publish what was checked, not what the memory holds now */
 		kho_scratch = phys_to_virt(kho_in.c.h.scratch_phys);
+		memcpy(kho_scratch, kho_scratch_in,
+		       kho_scratch_cnt * sizeof(*kho_scratch));
 		kho_scratch_report();
 	}
 }

@@ -51,6 +51,7 @@ step() {
 run_test build step build "$KHO_TOP/scripts/build.sh"
 if grep -q '^ok' "$KHO_RESULTS/build.tap"; then
 	run_test initramfs step initramfs "$KHO_TOP/scripts/initramfs.sh"
+	run_test memblock-sim "$KHO_TOP/scripts/test-memblock.sh"
 	run_test chain3 python3 "$KHO_TOP/scripts/qemu-run.py" --name chain3 --hops 3
 	run_test chain10 python3 "$KHO_TOP/scripts/qemu-run.py" --name chain10 --hops 10
 	run_test chain3-numa python3 "$KHO_TOP/scripts/qemu-run.py" --name chain3-numa --hops 3 --numa --mem 2G

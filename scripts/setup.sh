@@ -15,6 +15,8 @@ pkgs=(
 	python3-ply python3-git
 	# make fuzz: clang with libFuzzer and the sanitizers, llvm-cov
 	clang llvm libclang-rt-14-dev
+	# memblock's user-space test suite (tools/testing/memblock)
+	liburcu-dev
 )
 
 missing=()

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Where memblock allocates around Kexec HandOver (KHO) scratch memory:
+ * memblock_set_kho_alloc() and the MEMBLOCK_KHO_SCRATCH region flag.
+ */
+#include "kho_api.h"
+
+#define KHO_HALF	(MEM_SIZE / 2)
+
+/* Mark the lower or the upper half of the test memory as KHO scratch */
+static phys_addr_t setup_kho_scratch(bool upper)
+{
+	phys_addr_t base = dummy_physical_memory_base();
+
+	setup_memblock();
+	if (upper)
+		base += KHO_HALF;
+	ASSERT_EQ(0, memblock_mark_kho_scratch(base, KHO_HALF));
+	return base;
+}
+
+static bool in_range(void *p, phys_addr_t size, phys_addr_t base,
+		     phys_addr_t len)
+{
+	phys_addr_t addr = (phys_addr_t)p;
+
+	return addr >= base && addr + size <= base + len;
+}
+
+/*
+ * Scratch-only: an allocation lands in scratch, and fails once scratch is
+ * full even though memory outside scratch is free.
+ */
+static int kho_alloc_scratch_only_check(void)
+{
+	phys_addr_t scratch;
+	void *p;
+
+	PREFIX_PUSH();
+	scratch = setup_kho_scratch(false);
+	memblock_set_kho_alloc(MEMBLOCK_KHO_ALLOC_SCRATCH);
+
+	p = memblock_alloc(SZ_1K, SMP_CACHE_BYTES);
+	ASSERT_NE(p, NULL);
+	ASSERT_TRUE(in_range(p, SZ_1K, scratch, KHO_HALF));
+
+	memblock_reserve(scratch, KHO_HALF);
+	p = memblock_alloc(SZ_1K, SMP_CACHE_BYTES);
+	ASSERT_EQ(p, NULL);
+
+	memblock_set_kho_alloc(MEMBLOCK_KHO_ALLOC_ANY);
+	test_pass_pop();
+	return 0;
+}
+
+/*
+ * Avoid: a top-down allocation skips scratch at the top of memory and lands
+ * below it; once nothing outside scratch is free it falls back to scratch.
+ */
+static int kho_alloc_avoid_check(void)
+{
+	phys_addr_t scratch, low = dummy_physical_memory_base();
+	void *p;
+
+	PREFIX_PUSH();
+	scratch = setup_kho_scratch(true);
+	memblock_set_kho_alloc(MEMBLOCK_KHO_ALLOC_AVOID);
+
+	p = memblock_alloc(SZ_1K, SMP_CACHE_BYTES);
+	ASSERT_NE(p, NULL);
+	ASSERT_TRUE(in_range(p, SZ_1K, low, KHO_HALF));
+
+	memblock_reserve(low, KHO_HALF);
+	p = memblock_alloc(SZ_1K, SMP_CACHE_BYTES);
+	ASSERT_NE(p, NULL);
+	ASSERT_TRUE(in_range(p, SZ_1K, scratch, KHO_HALF));
+
+	memblock_set_kho_alloc(MEMBLOCK_KHO_ALLOC_ANY);
+	test_pass_pop();
+	return 0;
+}
+
+/*
+ * Avoid: a reserve that doubles the reserved array places the new array
+ * outside scratch, and leaving the mode frees nothing: the array and every
+ * reservation made meanwhile stay reserved.
+ */
+static int kho_alloc_avoid_double_array_check(void)
+{
+	phys_addr_t scratch, low, fake = SZ_128K, total;
+	void *orig_region = memblock.reserved.regions;
+	phys_addr_t array;
+	int i;
+
+	PREFIX_PUSH();
+	low = dummy_physical_memory_base();
+	scratch = setup_kho_scratch(true);
+	memblock_allow_resize();
+	memblock_set_kho_alloc(MEMBLOCK_KHO_ALLOC_AVOID);
+
+	/* Fake reservations outside memory, apart so that they do not merge */
+	for (i = 0; i <= INIT_MEMBLOCK_RESERVED_REGIONS; i++, fake += SZ_64K)
+		memblock_reserve(fake, SZ_4K);
+	ASSERT_EQ(memblock.reserved.max, INIT_MEMBLOCK_RESERVED_REGIONS * 2);
+
+	array = (phys_addr_t)memblock.reserved.regions;
+	ASSERT_TRUE(in_range(memblock.reserved.regions, SZ_4K, low, KHO_HALF));
+	ASSERT_FALSE(memblock_is_region_reserved(scratch, KHO_HALF));
+
+	total = memblock.reserved.total_size;
+	memblock_set_kho_alloc(MEMBLOCK_KHO_ALLOC_ANY);
+	ASSERT_EQ(memblock.reserved.total_size, total);
+	ASSERT_TRUE(memblock_is_region_reserved(array, SZ_4K));
+
+	/* As memblock_reserve_many_check(): the array is in dummy memory */
+	memblock.reserved.regions = orig_region;
+	memblock.reserved.cnt = INIT_MEMBLOCK_RESERVED_REGIONS;
+	test_pass_pop();
+	return 0;
+}
+
+int memblock_kho_checks(void)
+{
+	prefix_reset();
+	prefix_push("memblock_set_kho_alloc");
+	test_print("Running memblock_set_kho_alloc tests...\n");
+	dummy_physical_memory_init();
+
+	run_top_down(kho_alloc_scratch_only_check);
+	run_top_down(kho_alloc_avoid_check);
+	run_top_down(kho_alloc_avoid_double_array_check);
+
+	dummy_physical_memory_cleanup();
+	prefix_pop();
+	return 0;
+}
