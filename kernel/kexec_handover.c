@@ -1700,20 +1700,38 @@ void *kho_restore_vmalloc(const struct kho_vmalloc *preservation)
 }
 EXPORT_SYMBOL_GPL(kho_restore_vmalloc);
 
-/* Add or remove @nb, unless finalized: the chain is pinned as it stands */
-static int kho_change_notifier(struct notifier_block *nb, bool add)
+/**
+ * kho_out_change_notifier() - add or remove a notifier of an instance
+ * @out: the instance
+ * @nb:  the notifier
+ * @add: add @nb if true, remove it if false
+ *
+ * Refused while @out is finalized: the chain is pinned as it stands, with a
+ * reference on each notifier's module, until the abort.
+ *
+ * Context: Process context; takes @out->lock and may sleep.
+ * Return: 0 on success, -EBUSY while finalized, -ENOENT if @nb is removed
+ * but was not added.
+ */
+int kho_out_change_notifier(struct kho_out *out, struct notifier_block *nb,
+			    bool add)
 {
-	struct blocking_notifier_head *nh = &kho_out.chain;
+	struct blocking_notifier_head *nh = &out->chain;
 	int ret = -EBUSY;
 
-	if (!kho_enable)
-		return -EOPNOTSUPP;
-	mutex_lock(&kho_out.lock);
-	if (!kho_out.finalized)
+	mutex_lock(&out->lock);
+	if (!out->finalized)
 		ret = add ? blocking_notifier_chain_register(nh, nb) :
 			    blocking_notifier_chain_unregister(nh, nb);
-	mutex_unlock(&kho_out.lock);
+	mutex_unlock(&out->lock);
 	return ret;
+}
+
+static int kho_change_notifier(struct notifier_block *nb, bool add)
+{
+	if (!kho_enable)
+		return -EOPNOTSUPP;
+	return kho_out_change_notifier(&kho_out, nb, add);
 }
 
 /**

@@ -129,6 +129,8 @@ int kho_out_unpreserve_vmalloc(struct kho_out *out,
 			       struct kho_vmalloc *preservation);
 int kho_out_finalize(struct kho_out *out);
 int kho_out_abort(struct kho_out *out);
+int kho_out_change_notifier(struct kho_out *out, struct notifier_block *nb,
+			    bool add);
 
 /* kexec_handover.c and kexec_handover_scratch.c */
 void kho_disable(void);

@@ -545,6 +545,39 @@ static void kho_test_refinalize(struct kunit *test)
 	kvfree(set);
 }
 
+/*
+ * The chain is pinned from finalize to abort: a built-in user can neither
+ * unregister (the handover may list its memory) nor register meanwhile.
+ */
+static void kho_test_notifier_busy(struct kunit *test)
+{
+	struct kho_out *out = kho_test_out(test);
+	struct kho_test_sub a = {}, b = {};
+
+	kho_test_sub_init(test, out, &a, "a", 0);
+	kho_test_sub_init(test, out, &b, "b", 0);
+	KUNIT_ASSERT_EQ(test, kho_out_change_notifier(out, &b.nb, false), 0);
+
+	KUNIT_ASSERT_EQ(test, kho_out_finalize(out), 0);
+	KUNIT_EXPECT_EQ(test, kho_out_change_notifier(out, &a.nb, false),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, kho_out_change_notifier(out, &b.nb, true),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, kho_out_abort(out), 0);
+	KUNIT_EXPECT_EQ(test, a.aborted, 1);
+	KUNIT_EXPECT_EQ(test, b.finalized + b.aborted, 0);
+
+	/* after the abort both work again; a removed notifier is not called */
+	KUNIT_EXPECT_EQ(test, kho_out_change_notifier(out, &a.nb, false), 0);
+	KUNIT_EXPECT_EQ(test, kho_out_change_notifier(out, &a.nb, false),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, kho_out_change_notifier(out, &b.nb, true), 0);
+	KUNIT_ASSERT_EQ(test, kho_out_finalize(out), 0);
+	KUNIT_EXPECT_EQ(test, a.finalized, 1);
+	KUNIT_EXPECT_EQ(test, b.finalized, 1);
+	KUNIT_EXPECT_EQ(test, kho_out_abort(out), 0);
+}
+
 /* A refusing notifier aborts everything and leaves nothing behind. */
 static void kho_test_failing_notifier(struct kunit *test)
 {
@@ -1518,6 +1551,7 @@ static struct kunit_case kho_test_cases[] = {
 	KUNIT_CASE(kho_test_serialize_random),
 	KUNIT_CASE(kho_test_refinalize),
 	KUNIT_CASE(kho_test_failing_notifier),
+	KUNIT_CASE(kho_test_notifier_busy),
 	KUNIT_CASE(kho_test_add_subtree_args),
 	KUNIT_CASE(kho_test_race_cross_order),
 	KUNIT_CASE(kho_test_finalize_churn),
