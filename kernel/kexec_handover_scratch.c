@@ -562,9 +562,10 @@ bool __init kho_scratch_only(void)
  * kho_reserve_preserved - reserve preserved memory and leave scratch-only
  *
  * Called by the architecture after a KHO kexec, once the direct map covers
- * all memory.  Checks the FDT, then walks the preserved-memory map and
- * reserves each piece of it and each run of preserved folios once it has
- * checked it against the rest (kho_claim_map()).  On any error what was
+ * all memory.  Checks the FDT, then walks the preserved-memory map to count
+ * its runs and makes room in memblock to reserve them all, then walks it
+ * again and reserves each piece of it and each run of preserved folios once
+ * it has checked it against the rest (kho_claim_map()).  On any error what was
  * reserved is released, the handover is dropped and the boot continues
  * without KHO, as after a cold boot.  Either way, memblock allocates from
  * all memory again afterwards.
@@ -582,16 +583,27 @@ void __init kho_reserve_preserved(void)
 	t0 = get_cycles();
 	kho_in.c.end_pfn = PHYS_PFN(memblock_end_of_DRAM());
 	why = kho_check_fdt(&kho_in.c, &map);
+	/*
+	 * Count the runs and map pages first, and make room in memblock for
+	 * one reservation each (and one more where a run is split around the
+	 * FDT): once the claims started, memblock could not grow its array
+	 * to release them again, each failing attempt costing a scan of all
+	 * reserved regions.
+	 */
+	if (!why)
+		why = kho_check_map(&kho_in.c, map, &kho_count);
+	if (!why && memblock_reserve_room(kho_in.runs + kho_in.map_pages + 1))
+		why = "no room in scratch to reserve this many runs of preserved memory (a larger kho_scratch= on the first kernel gives more)";
 	t1 = get_cycles();
 	if (!why)
-		why = kho_claim_map(&kho_in.c, map, &kho_count);
+		why = kho_claim_map(&kho_in.c, map, NULL);
 	if (why) {
 		memblock_set_kho_alloc(MEMBLOCK_KHO_ALLOC_ANY);
 		kho_unmark_scratch(true);
 		kho_drop_handover(why);
 		return;
 	}
-	/* check: the FDT; reserve: the walk that checks and claims the map */
+	/* check: the FDT and the counting walk; reserve: the claiming walk */
 	kho_in.check = t1 - t0;
 	kho_in.reserve = get_cycles() - t1;
 	/*

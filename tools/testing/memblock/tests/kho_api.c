@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Where memblock allocates around Kexec HandOver (KHO) scratch memory:
- * memblock_set_kho_alloc() and the MEMBLOCK_KHO_SCRATCH region flag.
+ * memblock_set_kho_alloc() and the MEMBLOCK_KHO_SCRATCH region flag; and
+ * memblock_reserve_room(), which KHO calls before it reserves the memory
+ * preserved across kexec.
  */
 #include "kho_api.h"
 
@@ -119,6 +121,44 @@ static int kho_alloc_avoid_double_array_check(void)
 	return 0;
 }
 
+/*
+ * memblock_reserve_room() grows the reserved array ahead of many reserves,
+ * so that they and their release need no doubling; it fails with -ENOMEM
+ * when no memory can hold the array, and memblock still works.
+ */
+static int kho_reserve_room_check(void)
+{
+	void *orig_region = memblock.reserved.regions;
+	phys_addr_t fake = SZ_128K;
+	unsigned long max;
+	int i;
+
+	PREFIX_PUSH();
+	setup_memblock();
+	memblock_allow_resize();
+
+	ASSERT_EQ(0, memblock_reserve_room(INIT_MEMBLOCK_RESERVED_REGIONS));
+	max = memblock.reserved.max;
+	ASSERT_LE(memblock.reserved.cnt + INIT_MEMBLOCK_RESERVED_REGIONS + 2,
+		  max);
+	for (i = 0; i < INIT_MEMBLOCK_RESERVED_REGIONS; i++, fake += SZ_64K)
+		ASSERT_EQ(0, memblock_reserve(fake, SZ_4K));
+	for (fake = SZ_128K; i; i--, fake += SZ_64K)
+		ASSERT_EQ(0, memblock_phys_free(fake, SZ_4K));
+	ASSERT_EQ(memblock.reserved.max, max);
+
+	/* 32 KiB of memory cannot hold an array of 4096 regions */
+	ASSERT_EQ(-ENOMEM, memblock_reserve_room(4096));
+	ASSERT_LE(max, memblock.reserved.max);
+	ASSERT_LT(memblock.reserved.max, 4096);
+	ASSERT_EQ(0, memblock_reserve(fake, SZ_4K));
+
+	memblock.reserved.regions = orig_region;
+	memblock.reserved.cnt = INIT_MEMBLOCK_RESERVED_REGIONS;
+	test_pass_pop();
+	return 0;
+}
+
 int memblock_kho_checks(void)
 {
 	prefix_reset();
@@ -129,6 +169,7 @@ int memblock_kho_checks(void)
 	run_top_down(kho_alloc_scratch_only_check);
 	run_top_down(kho_alloc_avoid_check);
 	run_top_down(kho_alloc_avoid_double_array_check);
+	run_top_down(kho_reserve_room_check);
 
 	dummy_physical_memory_cleanup();
 	prefix_pop();
