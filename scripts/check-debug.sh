@@ -5,7 +5,8 @@
 # kmemleak, lockdep, DEBUG_VM, DEBUG_PAGEALLOC, KFENCE, init_on_alloc/free,
 # deferred struct page init, MEMTEST) into build/obj-debug, then runs on it
 # the KUnit suite, the restore chain, the 3-hop selftest chain, the fault,
-# order-of-operations and out-of-tree cases, and a KHO kexec with memtest=1.
+# order-of-operations and out-of-tree cases, a 60 s preserve/finalize race
+# and a KHO kexec with memtest=1.
 # Any report of those tools in a serial log fails the run (see BAD in
 # qemu-run.py and on_kernel in vmtest.sh).  Prints KTAP; non-zero exit on
 # any failure.
@@ -72,6 +73,14 @@ ktap_relay "order." "$out"
 out=$(python3 "$run" --name debug-oot --hops 2 --scenario kho-oot \
 	--append kho=on)
 ktap_relay "oot." "$out"
+
+# Races under lockdep and kmemleak: 60 s of threads preserving and
+# unpreserving while user space finalizes, aborts and cycles a notifier
+# module; then the data preserved before crosses the kexec intact
+out=$(python3 "$run" --name debug-stress --hops 1 --scenario kho-stress \
+	--append "kho=on kho_stress_secs=60" --timeout 150)
+ktap_relay "stress." "$out"
+grep -h '# kho-stress:' "$KHO_LOGS/debug-stress.log" | head -1
 
 # memtest=1 across a KHO kexec: the next kernel tests only scratch, so the
 # preserved memory comes through intact

@@ -63,6 +63,11 @@ if grep -q '^ok' "$KHO_RESULTS/build.tap"; then
 	run_test kho-scattered python3 "$KHO_TOP/scripts/qemu-run.py" --name kho-scattered \
 		--hops 1 --mem 2G --scenario kho-restore --timeout 120 \
 		--append "kho=on kho_test_mem=256M kho_test_args=order=0,fast_fill=1,scatter=1"
+	# 3 hops, each finalized with scratch (CMA) nearly full of movable page
+	# cache and 1.6 GiB of it in all, carrying 256 MiB intact
+	run_test kho-pressure python3 "$KHO_TOP/scripts/qemu-run.py" --name kho-pressure \
+		--hops 3 --mem 2G --scenario kho-restore --timeout 300 \
+		--append "kho=on kho_test_mem=256M kho_test_pressure=1"
 	run_test selftest-chain5 bash "$KHO_TOP/tools/testing/selftests/kho/vmtest.sh" \
 		-k "$KHO_OBJ" -n 5 -N -o "$KHO_BUILD/logs/selftest-chain5.log"
 	run_test selftest-chain10-256M bash "$KHO_TOP/tools/testing/selftests/kho/vmtest.sh" \
