@@ -593,7 +593,7 @@ void __init kho_reserve_preserved(void)
 	if (!why)
 		why = kho_check_map(&kho_in.c, map, &kho_count);
 	if (!why && memblock_reserve_room(kho_in.runs + kho_in.map_pages + 1))
-		why = "no room in scratch to reserve this many runs of preserved memory (a larger kho_scratch= on the first kernel gives more)";
+		why = "too many runs of preserved memory for scratch (raise kho_scratch=)";
 	t1 = get_cycles();
 	if (!why)
 		why = kho_claim_map(&kho_in.c, map, NULL);

@@ -140,7 +140,7 @@ static void kho_stress_unpreserve_area(struct kho_stress *s, unsigned int i)
 	int __ret;					\
 							\
 	while ((__ret = (call)) == -EBUSY)		\
-		msleep(1);				\
+		usleep_range(1000, 2000);		\
 	__ret;						\
 })
 

@@ -67,7 +67,7 @@ done
 # it reserves anything, refuse, and boot in bounded time.  check-debug sets
 # KHO_FAULT_NOROOM=0: filling 1 GiB under KASAN takes minutes.
 if [ "${KHO_FAULT_NOROOM:-1}" = 1 ]; then
-	why="no room in scratch to reserve this many runs of preserved memory"
+	why="too many runs of preserved memory for scratch (raise kho_scratch=)"
 	out=$(python3 "$KHO_TOP/scripts/qemu-run.py" --name fault-noroom \
 		--hops 1 --mem 3G --scenario kho-fault --timeout 200 \
 		--append "kho=on kho_scratch=28M,2M,2M kho_test_mem=1G kho_test_args=order=0,fast_fill=1,scatter=1")
