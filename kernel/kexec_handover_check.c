@@ -139,13 +139,20 @@ static const void *kho_check_va(const struct kho_check *c, phys_addr_t addr,
 	return c->va(c, addr);
 }
 
-/*
+/**
+ * kho_fdt_check_full - check the structure of an FDT from the previous kernel
+ * @fdt:     the blob
+ * @bufsize: bytes readable at @fdt
+ *
  * The structure check of upstream libfdt's fdt_check_full(), which the
  * kernel's copy of libfdt does not have: aligned blocks, every tag inside
  * the structure block, one root node, nodes balanced and not too deep,
  * every property inside the blob with a name inside the strings block.
+ * For the root FDT and for subtrees KHO reads itself.
+ *
+ * Return: true if libfdt may read the blob.
  */
-static bool kho_fdt_check_full(const void *fdt, size_t bufsize)
+bool kho_fdt_check_full(const void *fdt, size_t bufsize)
 {
 	int offset = 0, next, depth = 0, roots = 0, len;
 	const char *name;

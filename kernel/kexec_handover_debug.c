@@ -20,6 +20,7 @@
 #include <linux/sizes.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/unaligned.h>
 
 #include "kexec_handover_internal.h"
 
@@ -115,12 +116,13 @@ enum kho_fault {
 	KHO_FAULT_LOAD_ERROR,		/* the load fails once it carries KHO */
 	KHO_FAULT_SCRATCH_UNALIGNED,	/* a scratch region not page aligned */
 	KHO_FAULT_SCRATCH_COVERS_FDT,	/* a scratch region over the FDT */
+	KHO_FAULT_MEMBLOCK_UNPRESERVED,	/* memblock subtree not preserved */
 };
 
 static const char * const kho_fault_names[] = {
 	"none", "fdt_magic", "compatible", "chunk_loop", "bitmap_outside_ram",
 	"folio_in_scratch", "scratch_truncated", "load_error",
-	"scratch_unaligned", "scratch_covers_fdt",
+	"scratch_unaligned", "scratch_covers_fdt", "memblock_unpreserved",
 };
 
 static enum kho_fault kho_fault;
@@ -157,6 +159,33 @@ static int kho_fault_scratch_copy(struct kho_handover *h)
 	}
 	h->scratch_phys = virt_to_phys(copy);
 	return 0;
+}
+
+/*
+ * Point the handover at a copy of the FDT whose memblock subtree is a copy,
+ * in memory that is not preserved
+ */
+static int kho_fault_subtree_copy(struct kho_out *out, struct kho_handover *h)
+{
+	void *fdt = kho_fault_fdt_copy(out->fdt), *copy;
+	const u64 *prop;
+	int off, len;
+	u64 phys;
+
+	if (!fdt)
+		return -ENOMEM;
+	off = fdt_subnode_offset(fdt, 0, "memblock");
+	prop = off < 0 ? NULL : fdt_getprop(fdt, off, "fdt", &len);
+	copy = (void *)get_zeroed_page(GFP_KERNEL);
+	if (!prop || len != sizeof(*prop) || !copy) {
+		free_page((unsigned long)copy);
+		free_page((unsigned long)fdt);
+		return prop ? -ENOMEM : -ENOENT;
+	}
+	memcpy(copy, phys_to_virt(get_unaligned(prop)), PAGE_SIZE);
+	phys = virt_to_phys(copy);
+	h->fdt_phys = virt_to_phys(fdt);
+	return fdt_setprop_inplace(fdt, off, "fdt", &phys, sizeof(phys));
 }
 
 /* Replace the first bitmap by one that preserves the first scratch folio */
@@ -214,10 +243,11 @@ err:
  *
  * Does nothing unless a fault was chosen in debugfs.  The corruption is
  * for testing the next kernel only, and made in copies of the FDT, of the
- * scratch list or of the map's first chunk: this kernel's handover stays
- * valid and can be aborted.  The copies are not freed; they are what the
- * loaded image points the next kernel at.  The fault load_error instead makes the load
- * fail after the image was given the handover.
+ * scratch list, of a subtree or of the map's first chunk: this kernel's
+ * handover stays valid and can be aborted.  The copies are not freed; they
+ * are what the loaded image points the next kernel at.  The fault
+ * load_error instead makes the load fail after the image was given the
+ * handover.
  *
  * Context: Process context, &kho_out.lock held.
  * Return: -EIO for load_error, else 0.
@@ -254,6 +284,9 @@ int kho_debug_fault(struct kho_out *out, struct kho_handover *h)
 	case KHO_FAULT_SCRATCH_UNALIGNED:
 	case KHO_FAULT_SCRATCH_COVERS_FDT:
 		err = kho_fault_scratch_copy(h);
+		break;
+	case KHO_FAULT_MEMBLOCK_UNPRESERVED:
+		err = kho_fault_subtree_copy(out, h);
 		break;
 	default:
 		if (!out->first_chunk) {
@@ -323,8 +356,9 @@ static const struct file_operations kho_fault_fops = {
  *
  * Writing one of none, fdt_magic, compatible, chunk_loop,
  * bitmap_outside_ram, folio_in_scratch, scratch_truncated,
- * scratch_unaligned or scratch_covers_fdt to ``fault`` chooses what the
- * next kexec load corrupts; load_error makes it fail.
+ * scratch_unaligned, scratch_covers_fdt or memblock_unpreserved to
+ * ``fault`` chooses what the next kexec load corrupts; load_error makes it
+ * fail.
  */
 void __init kho_debug_debugfs(struct dentry *dir)
 {

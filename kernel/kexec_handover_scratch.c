@@ -78,6 +78,7 @@ static struct {
 	bool data_reserved;	/* the FDT and the scratch list */
 	bool scratch_marked;	/* incoming scratch in effect */
 	phys_addr_t map_phys;	/* preserved-memory map, once reserved */
+	bool map_freed;		/* ... and its pages freed again */
 	/* What reading the map cost, and what it held */
 	cycles_t check, reserve;
 	unsigned long map_pages, runs, folios, pages;
@@ -487,16 +488,120 @@ static inline void kho_report_deferred(void)
 }
 #endif
 
-/* Record the order of every folio of a run in its head page */
+/* ---- preserved memory adopted before the page allocator ---------------- */
+
+/*
+ * Ranges of preserved memory that early boot code adopted for good
+ * (reserve_mem=): they stay reserved, and are neither stamped nor counted as
+ * preserved memory waiting to be restored.
+ */
+#define KHO_EARLY_CLAIMS	8
+static struct kho_scratch_entry kho_early_claims[KHO_EARLY_CLAIMS] __initdata;
+static unsigned int kho_early_claims_cnt __initdata;
+
+static bool __init kho_claimed_early(phys_addr_t addr, u64 len)
+{
+	return kho_scratch_overlaps(kho_early_claims, kho_early_claims_cnt,
+				    addr, len) >= 0;
+}
+
+/* The range kho_preserved_early() asks about, and how much of it is seen */
+static phys_addr_t kho_cover_start __initdata, kho_cover_end __initdata;
+static u64 kho_cover_bytes __initdata;
+
+static void __init kho_cover_run(const struct kho_map_visitor *v,
+				 phys_addr_t base, u64 len, unsigned int order)
+{
+	phys_addr_t s = max(base, kho_cover_start);
+	phys_addr_t e = min(base + len, kho_cover_end);
+
+	if (s < e)
+		kho_cover_bytes += e - s;
+}
+
+static const struct kho_map_visitor kho_cover __initconst = {
+	.run = kho_cover_run,
+};
+
+/**
+ * kho_preserved_early - is a range preserved memory of the handover?
+ * @phys: start of the range
+ * @size: size of the range in bytes
+ *
+ * Walks the previous kernel's memory map, which kho_reserve_preserved()
+ * checked and reserved: the runs of preserved folios do not overlap, so the
+ * range is preserved if they cover all of it.
+ *
+ * Context: Early boot, after kho_reserve_preserved() and before
+ * mm_core_init() frees the map.
+ * Return: true if every byte of the range is preserved memory; false once
+ * the map is freed.
+ */
+bool __init kho_preserved_early(phys_addr_t phys, u64 size)
+{
+	if (!kho_in.map_phys || kho_in.map_freed || !size || phys + size < phys)
+		return false;
+	kho_cover_start = phys;
+	kho_cover_end = phys + size;
+	kho_cover_bytes = 0;
+	if (kho_check_map(&kho_in.c, kho_in.map_phys, &kho_cover))
+		return false;
+	return kho_cover_bytes == size;
+}
+
+/**
+ * kho_claim_early - adopt preserved memory for good during early boot
+ * @phys: page-aligned start of the range
+ * @size: page-aligned size of the range
+ *
+ * For boot code that takes over memory the previous kernel preserved before
+ * struct pages exist (reserve_mem=).  The range stays reserved, as it was
+ * for the handover, and is never stamped: kho_restore_folio() and friends
+ * refuse it, and it is not counted as preserved memory left to restore.
+ *
+ * Context: Early boot, as kho_preserved_early().
+ * Return: 0 on success, -EINVAL for an empty or unaligned range, -ENOENT if
+ * not all of it is preserved memory, -EBUSY if part of it was adopted
+ * already, -ENOSPC if too many ranges were adopted.
+ */
+int __init kho_claim_early(phys_addr_t phys, u64 size)
+{
+	struct kho_scratch_entry *e;
+
+	if (!size || !PAGE_ALIGNED(phys) || !PAGE_ALIGNED(size))
+		return -EINVAL;
+	if (kho_claimed_early(phys, size))
+		return -EBUSY;
+	if (kho_early_claims_cnt == KHO_EARLY_CLAIMS)
+		return -ENOSPC;
+	if (!kho_preserved_early(phys, size))
+		return -ENOENT;
+	e = &kho_early_claims[kho_early_claims_cnt++];
+	e->addr = phys;
+	e->size = size;
+	return 0;
+}
+
+/*
+ * Record the order of every folio of a run in its head page, but of none
+ * adopted early: a folio lies wholly inside or outside such a range, since
+ * the range was preserved as whole folios of its own
+ */
 static void __init kho_stamp_run(const struct kho_map_visitor *v,
 				 phys_addr_t base, u64 len, unsigned int order)
 {
 	unsigned long pfn = PHYS_PFN(base), end = PHYS_PFN(base + len);
+	unsigned long folios = 0;
 
 	kho_count_deferred(pfn, end, order);
-	for (; pfn < end; pfn += 1UL << order)
+	for (; pfn < end; pfn += 1UL << order) {
+		if (kho_early_claims_cnt &&
+		    kho_claimed_early(PFN_PHYS(pfn), PAGE_SIZE << order))
+			continue;
 		kho_stamp_folio(pfn_to_page(pfn), order);
-	kho_stamped(PHYS_PFN(len) >> order, PHYS_PFN(len));
+		folios++;
+	}
+	kho_stamped(folios, folios << order);
 }
 
 /*
@@ -640,6 +745,7 @@ void __init kho_memory_init_late(void)
 	t0 = get_cycles();
 	kho_check_map(&kho_in.c, kho_in.map_phys, &kho_stamp);
 	kho_check_map(&kho_in.c, kho_in.map_phys, &kho_free_map);
+	kho_in.map_freed = true;
 	pr_info("restore-timing: check_cycles=%llu reserve_cycles=%llu stamp_cycles=%llu map_pages=%lu runs=%lu folios=%lu pages=%lu\n",
 		(u64)kho_in.check, (u64)kho_in.reserve,
 		(u64)(get_cycles() - t0), kho_in.map_pages, kho_in.runs,

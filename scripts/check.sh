@@ -73,6 +73,7 @@ if grep -q '^ok' "$KHO_RESULTS/build.tap"; then
 	run_test selftest-chain10-256M bash "$KHO_TOP/tools/testing/selftests/kho/vmtest.sh" \
 		-k "$KHO_OBJ" -n 10 -m 256M -r 1G -o "$KHO_BUILD/logs/selftest-chain10-256M.log"
 	run_test kho-faults "$KHO_TOP/scripts/test-kho-faults.sh"
+	run_test kho-reserve-mem "$KHO_TOP/scripts/test-kho-reserve-mem.sh"
 	run_test kho-order python3 "$KHO_TOP/scripts/qemu-run.py" --name kho-order \
 		--hops 1 --scenario kho-order --append kho=on
 	run_test kho-nofinalize python3 "$KHO_TOP/scripts/qemu-run.py" --name kho-nofinalize \

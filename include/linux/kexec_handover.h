@@ -155,6 +155,13 @@ void kho_memory_init_done(void);
 bool kho_scratch_only(void);
 const struct kho_scratch_entry *kho_scratch_ranges(unsigned int *nr);
 int kho_kexec_handover(struct kimage *image, struct kho_handover *h);
+int reserve_mem_kho_adopt(const char *name, phys_addr_t size,
+			  phys_addr_t align, phys_addr_t *start);
+
+/* For early boot code that adopts preserved memory, and reads subtrees */
+bool kho_preserved_early(phys_addr_t phys, u64 size);
+int kho_claim_early(phys_addr_t phys, u64 size);
+bool kho_fdt_check_full(const void *fdt, size_t bufsize);
 #else
 static inline void kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
 				phys_addr_t scratch_phys, u64 scratch_len)
@@ -180,6 +187,12 @@ static inline int kho_kexec_handover(struct kimage *image,
 				     struct kho_handover *h)
 {
 	return -EOPNOTSUPP;
+}
+
+static inline int reserve_mem_kho_adopt(const char *name, phys_addr_t size,
+					phys_addr_t align, phys_addr_t *start)
+{
+	return -ENOENT;
 }
 #endif /* CONFIG_KEXEC_HANDOVER */
 

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Kexec HandOver (KHO) subtree of memblock: the reserve_mem= regions.
+ *
+ * ABI between two kernels, like kexec_handover.h beside it: change nothing
+ * without a new compatible string.
+ */
+#ifndef _LINUX_KHO_ABI_MEMBLOCK_H
+#define _LINUX_KHO_ABI_MEMBLOCK_H
+
+/**
+ * DOC: memblock subtree
+ *
+ * At finalize, memblock hands every ``reserve_mem=SIZE:ALIGN:NAME`` region
+ * to the next kernel: it preserves the pages the region covers and adds the
+ * subtree ``memblock`` to the KHO root FDT.  The subtree is one FDT blob in
+ * one preserved page:
+ *
+ * - the root has ``compatible`` (string) ``"memblock-v1"``;
+ * - one child node per region, named exactly as the region's NAME, with
+ *   ``compatible`` (string) ``"reserve-mem-v1"``, ``start`` (u64) the
+ *   region's physical address and ``size`` (u64) its size in bytes.
+ *
+ * ``start`` and ``size`` are raw 8-byte values in the CPU's byte order, not
+ * big-endian cells; a reader refuses a property of any other length.  The
+ * preserved pages are those of [``start`` rounded down, ``start + size``
+ * rounded up to a page boundary).
+ *
+ * The next kernel, parsing a ``reserve_mem=`` option, looks its NAME up in
+ * the subtree first and adopts the recorded range if the size is the same,
+ * the start is aligned to ALIGN and the pages are preserved memory;
+ * otherwise it allocates fresh memory, as without KHO, and says why.
+ */
+
+/* Subtree name, and compatible strings of its root and of a region node */
+#define MEMBLOCK_KHO_FDT			"memblock"
+#define MEMBLOCK_KHO_FDT_COMPATIBLE		"memblock-v1"
+#define RESERVE_MEM_KHO_NODE_COMPATIBLE		"reserve-mem-v1"
+/* Region node properties: u64 physical address and u64 size in bytes */
+#define RESERVE_MEM_KHO_NODE_START		"start"
+#define RESERVE_MEM_KHO_NODE_SIZE		"size"
+
+#endif /* _LINUX_KHO_ABI_MEMBLOCK_H */
