@@ -5,8 +5,8 @@
 # kmemleak, lockdep, DEBUG_VM, DEBUG_PAGEALLOC, KFENCE, init_on_alloc/free,
 # deferred struct page init, MEMTEST) into build/obj-debug, then runs on it
 # the KUnit suite, the restore chain, the 3-hop selftest chain, the fault,
-# order-of-operations and out-of-tree cases, a 60 s preserve/finalize race
-# and a KHO kexec with memtest=1.
+# order-of-operations and out-of-tree cases, a 60 s preserve/finalize race,
+# reserve_mem= regions across 2 hops and a KHO kexec with memtest=1.
 # Any report of those tools in a serial log fails the run (see BAD in
 # qemu-run.py and on_kernel in vmtest.sh).  Prints KTAP; non-zero exit on
 # any failure.
@@ -81,6 +81,19 @@ out=$(python3 "$run" --name debug-stress --hops 1 --scenario kho-stress \
 	--append "kho=on kho_stress_secs=60" --timeout 150)
 ktap_relay "stress." "$out"
 grep -h '# kho-stress:' "$KHO_LOGS/debug-stress.log" | head -1
+
+# reserve_mem= regions across 2 KHO hops with deferred struct pages: the
+# trace region stays put, the trace and the pstore console log survive
+out=$(python3 "$run" --name debug-reserve-mem --hops 2 --scenario kho-reserve-mem \
+	--append "kho=on reserve_mem=16M:4096:trace trace_instance=boot_map@trace reserve_mem=1M:4096:oops ramoops.mem_name=oops ramoops.console_size=0x80000 ramoops.record_size=0x40000")
+ktap_relay "reserve_mem." "$out"
+rm_log=$KHO_LOGS/debug-reserve-mem.log
+addrs=$(sed -n 's/.*# kho-reserve-mem: gen=[0-2] trace_addr=\([^ ]*\).*/\1/p' "$rm_log")
+ktap_result "$([ "$(echo "$addrs" | grep -c .)" -eq 3 ] &&
+	[ "$(echo "$addrs" | sort -u | grep -c .)" -eq 1 ]; echo $?)" \
+	reserve_mem.same_address "$(echo $addrs)"
+n=$(grep -c '# kho-reserve-mem: gen=[12] .*trace_prev=yes pstore_prev=yes' "$rm_log")
+ktap_result "$([ "$n" -eq 2 ]; echo $?)" reserve_mem.trace_and_log_kept "$n of 2 generations"
 
 # memtest=1 across a KHO kexec: the next kernel tests only scratch, so the
 # preserved memory comes through intact
