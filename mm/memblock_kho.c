@@ -17,6 +17,7 @@
 #include <linux/kexec_handover.h>
 #include <linux/kho/abi/memblock.h>
 #include <linux/libfdt.h>
+#include <linux/memblock.h>
 #include <linux/mm.h>
 #include <linux/notifier.h>
 #include <linux/unaligned.h>
