@@ -137,6 +137,13 @@ static struct notifier_block reserve_mem_kho_nb = {
 static phys_addr_t reserve_mem_kho_kept[8] __initdata;
 static unsigned int reserve_mem_kho_nr_kept __initdata;
 
+/* A page that libfdt may read, whose root is compatible with memblock-v1 */
+static bool __init reserve_mem_kho_tree_ok(const void *fdt)
+{
+	return kho_fdt_check_full(fdt, PAGE_SIZE) &&
+	       !fdt_node_check_compatible(fdt, 0, MEMBLOCK_KHO_FDT_COMPATIBLE);
+}
+
 /*
  * The subtree, checked once during early boot; NULL if there is none or it
  * is not valid
@@ -159,9 +166,7 @@ static const void * __init reserve_mem_kho_fdt_early(void)
 		why = "no valid address";
 	else if (!PAGE_ALIGNED(phys) || !kho_preserved_early(phys, PAGE_SIZE))
 		why = "not in preserved memory";
-	else if (!kho_fdt_check_full(phys_to_virt(phys), PAGE_SIZE) ||
-		 fdt_node_check_compatible(phys_to_virt(phys), 0,
-					   MEMBLOCK_KHO_FDT_COMPATIBLE))
+	else if (!reserve_mem_kho_tree_ok(phys_to_virt(phys)))
 		why = "not a " MEMBLOCK_KHO_FDT_COMPATIBLE " FDT";
 	else
 		why = NULL;
@@ -186,6 +191,15 @@ static bool __init reserve_mem_kho_u64(const void *fdt, int off,
 		return false;
 	*val = get_unaligned((const u64 *)p);
 	return true;
+}
+
+/* A region node's start and size: both 8 bytes, a non-empty range */
+static bool __init reserve_mem_kho_node(const void *fdt, int off, u64 *start,
+					u64 *size)
+{
+	return reserve_mem_kho_u64(fdt, off, RESERVE_MEM_KHO_NODE_START, start) &&
+	       reserve_mem_kho_u64(fdt, off, RESERVE_MEM_KHO_NODE_SIZE, size) &&
+	       *size && *start + *size > *start;
 }
 
 /**
@@ -224,9 +238,7 @@ int __init reserve_mem_kho_adopt(const char *name, phys_addr_t size,
 		return -ENOENT;
 	}
 	if (fdt_node_check_compatible(fdt, off, RESERVE_MEM_KHO_NODE_COMPATIBLE) ||
-	    !reserve_mem_kho_u64(fdt, off, RESERVE_MEM_KHO_NODE_START, &pstart) ||
-	    !reserve_mem_kho_u64(fdt, off, RESERVE_MEM_KHO_NODE_SIZE, &psize) ||
-	    !psize || pstart + psize < pstart) {
+	    !reserve_mem_kho_node(fdt, off, &pstart, &psize)) {
 		pr_err("%s: the previous kernel's description is not valid; fresh memory\n",
 		       name);
 		return -ENOENT;
@@ -300,13 +312,10 @@ static void __init reserve_mem_kho_release(void)
 	if (!folio)
 		return;
 	fdt = folio_address(folio);
-	if (folio_order(folio) || !kho_fdt_check_full(fdt, PAGE_SIZE) ||
-	    fdt_node_check_compatible(fdt, 0, MEMBLOCK_KHO_FDT_COMPATIBLE))
+	if (folio_order(folio) || !reserve_mem_kho_tree_ok(fdt))
 		goto out;
 	fdt_for_each_subnode(off, fdt, 0) {
-		if (!reserve_mem_kho_u64(fdt, off, RESERVE_MEM_KHO_NODE_START, &start) ||
-		    !reserve_mem_kho_u64(fdt, off, RESERVE_MEM_KHO_NODE_SIZE, &size) ||
-		    !size || start + size < start ||
+		if (!reserve_mem_kho_node(fdt, off, &start, &size) ||
 		    reserve_mem_kho_was_kept(start))
 			continue;
 		reserve_mem_kho_pages(start, size, &base, &len);
