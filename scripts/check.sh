@@ -90,6 +90,11 @@ run_test kho-fuzz env FUZZ_RUNS=100000 "$KHO_TOP/scripts/fuzz.sh"
 run_test check-debug "$KHO_TOP/scripts/check-debug.sh"
 run_test check-distro "$KHO_TOP/scripts/check-distro.sh"
 
+# The failures again, just above the summary: a CI log that keeps only
+# its tail still says which tests failed
+for tap in "$KHO_RESULTS"/*.tap; do
+	grep -E '^not ok [0-9]+' "$tap" | sed "s/^/kho: failed: $(basename "$tap" .tap): /"
+done
 pass=$(cat "$KHO_RESULTS"/*.tap | grep -cE '^ok [0-9]+')
 fail=$(cat "$KHO_RESULTS"/*.tap | grep -cE '^not ok [0-9]+')
 echo "kho: $pass passed, $fail failed" | tee "$KHO_RESULTS/summary"
