@@ -24,8 +24,6 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/notifier.h>
-#include <linux/pgalloc_tag.h>
-#include <linux/random.h>
 #include <linux/sched/clock.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -33,7 +31,6 @@
 #include <linux/unaligned.h>
 #include <linux/vmalloc.h>
 
-#include "../mm/internal.h"
 #include "kexec_handover_internal.h"
 #include "kexec_internal.h"
 
@@ -1339,367 +1336,6 @@ int kho_unpreserve_vmalloc(struct kho_vmalloc *preservation)
 }
 EXPORT_SYMBOL_GPL(kho_unpreserve_vmalloc);
 
-/*
- * Preserved folios that arrived with the handover are reserved pages whose
- * head page's ->private holds a stamp until they are restored: their order,
- * a magic, and in the upper half a cookie chosen by this boot, so that no
- * value ->private held before, or holds in a page someone else owns, is
- * mistaken for a stamp.
- */
-#define KHO_PAGE_MAGIC		0x4b484f00UL	/* "KHO" */
-#define KHO_PAGE_ORDER_MASK	0xffUL
-
-static unsigned long kho_stamp_cookie __ro_after_init;
-static atomic_long_t kho_in_folios;	/* preserved, not yet restored */
-static atomic_long_t kho_in_pages;
-
-/**
- * kho_stamp_value - the stamp of a preserved folio of @order in this boot
- * @order: the folio's order
- *
- * Context: Any context.
- * Return: what the head page's ->private holds until the folio is restored.
- */
-unsigned long kho_stamp_value(unsigned int order)
-{
-	return kho_stamp_cookie | KHO_PAGE_MAGIC | order;
-}
-EXPORT_SYMBOL_NS_GPL(kho_stamp_value, KHO_TESTS);
-
-/* Called early, single threaded, for every folio of the incoming map */
-void __init kho_stamp_folio(struct page *page, unsigned int order)
-{
-	if (!kho_stamp_cookie)
-		kho_stamp_cookie = (unsigned long)(get_random_u32() | 1) << 32;
-	page->private = kho_stamp_value(order);
-}
-
-/* ... and then once per run, with the numbers of folios and pages */
-void __init kho_stamped(unsigned long folios, unsigned long pages)
-{
-	atomic_long_add(folios, &kho_in_folios);
-	atomic_long_add(pages, &kho_in_pages);
-}
-
-/*
- * With deferred struct page init, the struct pages of free memory are not
- * initialised until page_alloc_init_late() and may hold anything, even a
- * stale stamp.  Stamps are only written to reserved pages, whose struct
- * pages memblock_free_all() initialised: until deferred init is over, look
- * only at pages memblock has reserved.  memblock is discarded after that.
- */
-static bool __ref kho_struct_page_ready(unsigned long pfn)
-{
-#ifdef CONFIG_DEFERRED_STRUCT_PAGE_INIT
-	if (static_branch_unlikely(&deferred_pages))
-		return memblock_is_reserved(PFN_PHYS(pfn));
-#endif
-	return true;
-}
-
-/* Order of the preserved folio @page heads, or -1 if it heads none */
-int kho_stamp_order(struct page *page)
-{
-	unsigned long info = READ_ONCE(page->private);
-
-	if (!kho_stamp_cookie || !PageReserved(page) ||
-	    (info & ~KHO_PAGE_ORDER_MASK) != kho_stamp_value(0))
-		return -1;
-	return info & KHO_PAGE_ORDER_MASK;
-}
-
-/**
- * kho_preserved_folio - find the preserved folio that covers a page
- * @pfn:  the page
- * @head: set to the first page of the folio
- *
- * Context: Any context.
- * Return: the folio's order, or -1 if no preserved folio that is still to
- * be restored covers @pfn.
- */
-int kho_preserved_folio(unsigned long pfn, unsigned long *head)
-{
-	unsigned int order;
-
-	for (order = 0; order <= MAX_PAGE_ORDER; order++) {
-		unsigned long h = ALIGN_DOWN(pfn, 1UL << order);
-		int stamp = -1;
-
-		if (pfn_valid(h) && kho_struct_page_ready(h))
-			stamp = kho_stamp_order(pfn_to_page(h));
-
-		/* A folio headed here covers @pfn if it is at least this big */
-		if (stamp >= (int)order) {
-			*head = h;
-			return stamp;
-		}
-	}
-	return -1;
-}
-
-/*
- * Take the stamp of @page, which must head a preserved folio of @order (or
- * of any order if @order is negative); false if it does not, or if someone
- * else took the stamp first.
- */
-static bool kho_take_stamp(struct page *page, int *order)
-{
-	unsigned long info = READ_ONCE(page->private);
-
-	if (kho_stamp_order(page) < 0 ||
-	    (*order >= 0 && (info & KHO_PAGE_ORDER_MASK) != *order) ||
-	    cmpxchg(&page->private, info, 0) != info)
-		return false;
-	*order = info & KHO_PAGE_ORDER_MASK;
-	return true;
-}
-
-/*
- * Give the pages of a preserved folio back to the kernel, as one folio of
- * @order or, unless @compound, as 1 << @order independent pages, each with
- * a reference count of 1.  As free_reserved_page() does for pages it frees,
- * each allocation is marked as having no allocation tag (it was never
- * allocated here), and the pages count as managed again.
- */
-static void kho_restore_pages(struct page *page, unsigned int order,
-			      bool compound)
-{
-	unsigned long i, nr = 1UL << order;
-
-	for (i = 0; i < nr; i++) {
-		if (!i || !compound)
-			clear_page_tag_ref(page + i);
-		ClearPageReserved(page + i);
-		if (i)
-			set_page_count(page + i, compound ? 0 : 1);
-	}
-	if (order && compound)
-		prep_compound_page(page, order);
-	adjust_managed_page_count(page, nr);
-	atomic_long_dec(&kho_in_folios);
-	atomic_long_sub(nr, &kho_in_pages);
-}
-
-/* The page at @phys, if it heads a preserved folio of @order; see above */
-static struct page *kho_take_folio(phys_addr_t phys, int *order)
-{
-	struct page *page = pfn_to_online_page(PHYS_PFN(phys));
-
-	if (!kho_enable || !page || !PAGE_ALIGNED(phys) ||
-	    !kho_struct_page_ready(PHYS_PFN(phys)) ||
-	    !kho_take_stamp(page, order))
-		return NULL;
-	return page;
-}
-
-/**
- * kho_restore_folio() - take back a folio preserved by the previous kernel
- * @phys: physical address of the folio
- *
- * The folio comes back with the order it was preserved with and a
- * reference count of 1; it is the caller's, to use and to free with
- * folio_put().  A folio can be restored once.  It is not charged to any
- * memory cgroup: a caller that puts it in a cgroup's page cache or address
- * space charges it there (mem_cgroup_charge()), as for any page it
- * allocates.
- *
- * Context: Process context.
- * Return: the folio, or NULL (with a warning) if no folio was preserved at
- * @phys or it was already restored.
- */
-struct folio *kho_restore_folio(phys_addr_t phys)
-{
-	int order = -1;
-	struct page *page = kho_take_folio(phys, &order);
-
-	if (!page) {
-		if (kho_enable)
-			pr_warn("no preserved folio at %pa to restore (never preserved, or already restored)\n",
-				&phys);
-		return NULL;
-	}
-	kho_restore_pages(page, order, true);
-	return page_folio(page);
-}
-EXPORT_SYMBOL_GPL(kho_restore_folio);
-
-/*
- * Whether [@pfn, @end) is made of whole preserved folios that are still to
- * be restored; looks at the stamps without taking them.
- */
-static bool kho_range_preserved(unsigned long pfn, unsigned long end)
-{
-	while (pfn < end) {
-		struct page *page = pfn_to_online_page(pfn);
-		int order;
-
-		if (!page || !kho_struct_page_ready(pfn))
-			return false;
-		order = kho_stamp_order(page);
-		if (order < 0 || pfn + (1UL << order) > end)
-			return false;
-		pfn += 1UL << order;
-	}
-	return true;
-}
-
-/**
- * kho_restore_phys() - take back a range preserved by the previous kernel
- * @phys: physical start of a range passed to kho_preserve_phys()
- * @size: its size
- *
- * Restores every folio the range was recorded as.  The pages become
- * ordinary allocated pages of the caller, freeable page by page order, and
- * like those of kho_restore_folio() charged to no memory cgroup.
- * The range is checked first: if it is not made of whole preserved folios
- * (it wraps, ends inside a folio, or covers memory that was not preserved
- * or was already restored), nothing is taken and every folio stays
- * restorable.
- *
- * Context: Process context.
- * Return: the range's address in the direct map, or NULL (with a warning)
- * if the range is not made of whole folios still to be restored.  Only a
- * concurrent restore of the same memory can make it fail half way; folios
- * restored before that failure stay restored.
- */
-void *kho_restore_phys(phys_addr_t phys, size_t size)
-{
-	unsigned long pfn = PHYS_PFN(phys), end = PHYS_PFN(phys + size);
-
-	if (!kho_enable || !size || !PAGE_ALIGNED(phys) ||
-	    !PAGE_ALIGNED(size) || phys + size < phys)
-		return NULL;
-	if (!kho_range_preserved(pfn, end)) {
-		pr_warn("cannot restore [mem %pa+%zx]: it is not made of whole preserved folios still to be restored\n",
-			&phys, size);
-		return NULL;
-	}
-	while (pfn < end) {
-		int order = -1;
-		struct page *page = kho_take_folio(PFN_PHYS(pfn), &order);
-
-		if (!page || pfn + (1UL << order) > end) {
-			pr_warn("cannot restore [mem %pa+%zx]: pfn %#lx was not preserved or was already restored\n",
-				&phys, size, pfn);
-			return NULL;
-		}
-		kho_restore_pages(page, order, true);
-		pfn += 1UL << order;
-	}
-	return phys_to_virt(phys);
-}
-EXPORT_SYMBOL_GPL(kho_restore_phys);
-
-static int __init kho_report_unrestored(void)
-{
-	long folios = atomic_long_read(&kho_in_folios);
-
-	if (folios)
-		pr_info("%ld preserved folios (%lu KiB) not restored by the end of boot; they stay reserved until restored\n",
-			folios,
-			atomic_long_read(&kho_in_pages) << (PAGE_SHIFT - 10));
-	return 0;
-}
-late_initcall_sync(kho_report_unrestored);
-
-/*
- * Restore the folios listed by one vmalloc chunk into @pages; the count of
- * folios restored so far is in *@done.  False if the chunk is corrupt.
- */
-static bool kho_restore_vmalloc_chunk(const struct kho_vmalloc_chunk *chunk,
-				      const struct kho_vmalloc *pres,
-				      struct page **pages, unsigned int *done)
-{
-	unsigned int i, j;
-
-	if (chunk->hdr.num_elms > KHO_VMALLOC_CHUNK_ENTRIES ||
-	    chunk->hdr.num_elms > pres->nr_folios - *done)
-		return false;
-	for (i = 0; i < chunk->hdr.num_elms; i++) {
-		int order = pres->order;
-		struct page *page = kho_take_folio(chunk->phys[i], &order);
-
-		if (!page)
-			return false;
-		kho_restore_pages(page, order, false);
-		for (j = 0; j < 1U << order; j++)
-			pages[((unsigned long)*done << order) + j] = page + j;
-		(*done)++;
-	}
-	return true;
-}
-
-/**
- * kho_restore_vmalloc() - map a vmalloc area preserved by the previous kernel
- * @preservation: handle written by kho_preserve_vmalloc() and handed over
- *
- * Restores every page of the area and maps them, in their original order,
- * at a new virtual address.  The caller owns the area and frees it with
- * vfree(), which also frees the pages.  The page list the previous kernel
- * wrote is freed.  The mapping uses small pages even if the area was
- * mapped with huge pages before.
- *
- * Context: Process context; may sleep.
- * Return: the address of the area, or NULL (with a warning) if the handle
- * is corrupt, a page was not preserved or already restored, or memory ran
- * out.  Pages restored before a failure are freed: the area is lost.
- */
-void *kho_restore_vmalloc(const struct kho_vmalloc *preservation)
-{
-	struct kho_vmalloc pres = *preservation;
-	phys_addr_t phys = pres.first;
-	unsigned long i, nr_pages;
-	unsigned int done = 0;
-	struct page **pages;
-	void *addr;
-	bool ok;
-
-	if (!kho_enable)
-		return NULL;
-	nr_pages = (unsigned long)pres.nr_folios << min_t(u16, pres.order,
-							  MAX_PAGE_ORDER);
-	if (!phys || !pres.nr_folios || pres.reserved ||
-	    pres.order > MAX_PAGE_ORDER || nr_pages > totalram_pages()) {
-		pr_warn("cannot restore vmalloc area: corrupt handle (first %#llx, %u folios of order %u)\n",
-			pres.first, pres.nr_folios, pres.order);
-		return NULL;
-	}
-	pages = kvmalloc_array(nr_pages, sizeof(*pages), GFP_KERNEL);
-	if (!pages)
-		return NULL;
-
-	/* Each chunk is restored before it is read, so a loop cannot recur */
-	while (phys && done < pres.nr_folios) {
-		struct folio *folio = kho_restore_folio(phys);
-
-		if (!folio)
-			break;
-		ok = !folio_order(folio) &&
-		     kho_restore_vmalloc_chunk(folio_address(folio), &pres,
-					       pages, &done);
-		phys = ok ? ((struct kho_vmalloc_chunk *)
-			     folio_address(folio))->hdr.next_phys : 0;
-		folio_put(folio);
-		if (!ok)
-			break;
-	}
-	addr = NULL;
-	if (done == pres.nr_folios && !phys)
-		addr = vmap(pages, nr_pages, VM_MAP | VM_MAP_PUT_PAGES,
-			    PAGE_KERNEL);
-	if (addr)
-		return addr;
-
-	pr_warn("cannot restore vmalloc area at %#llx: %u of %u folios found in its page list%s\n",
-		pres.first, done, pres.nr_folios,
-		done == pres.nr_folios ? ", or out of memory" : "");
-	for (i = 0; i < ((unsigned long)done << pres.order); i++)
-		__free_page(pages[i]);
-	kvfree(pages);
-	return NULL;
-}
-EXPORT_SYMBOL_GPL(kho_restore_vmalloc);
-
 /**
  * kho_out_change_notifier() - add or remove a notifier of an instance
  * @out: the instance
@@ -1906,16 +1542,15 @@ bad:
  */
 static void __init kho_in_init(void)
 {
-	struct page *page;
+	unsigned long head;
 	const void *fdt;
-	int order = -1;
 	int off;
 
 	if (!kho_in_fdt)
 		return;
-	page = kho_take_folio(kho_in_fdt, &order);
-	if (page)
-		kho_restore_pages(page, order, true);
+	if (!kho_preserved_folio(PHYS_PFN(kho_in_fdt), &head) &&
+	    head == PHYS_PFN(kho_in_fdt))
+		kho_restore_folio(kho_in_fdt);
 	fdt = phys_to_virt(kho_in_fdt);
 	fdt_for_each_subnode(off, fdt, 0)
 		kho_in_copy_subtree(fdt, off);
@@ -2046,13 +1681,6 @@ static int kho_finalize_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(kho_finalize_fops, kho_finalize_get,
 			 kho_finalize_set, "%llu\n");
 
-static int kho_unrestored_show(struct seq_file *m, void *v)
-{
-	seq_printf(m, "folios %ld\nbytes %lu\n",
-		   atomic_long_read(&kho_in_folios),
-		   atomic_long_read(&kho_in_pages) << PAGE_SHIFT);
-	return 0;
-}
 DEFINE_SHOW_ATTRIBUTE(kho_unrestored);
 
 /*

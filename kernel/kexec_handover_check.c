@@ -351,7 +351,9 @@ static const char *kho_walk_bitmap(struct kho_walk *w,
 		if (w->v && w->v->run && !w->undo)
 			w->v->run(w->v, base, len, order);
 	}
-	if (w->v && w->v->map_page && !w->undo)
+	if (w->v && w->v->bitmap && !w->undo)
+		w->v->bitmap(w->v, order, e->phys_start, bits);
+	else if (w->v && w->v->map_page && !w->undo)
 		w->v->map_page(w->v, e->bitmap_phys, bits);
 	return NULL;
 }
@@ -416,8 +418,8 @@ static const char *kho_walk_map(struct kho_walk *w, phys_addr_t first)
  * above 1 MiB, outside scratch) and the length of the lists, which catches
  * loops.  It does not compare the pieces with each other or with memory in
  * use: only kho_claim_map() does, and a map must have passed it before it
- * is walked here.  @v->map_page is called for a chunk or bitmap once it has
- * been read, so it may free the page.
+ * is walked here.  @v->bitmap or @v->map_page is called for a chunk or
+ * bitmap once it has been read, so it may free the page.
  *
  * Return: NULL if the map is valid, else the first reason it is not.
  */

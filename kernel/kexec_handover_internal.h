@@ -138,11 +138,14 @@ void kho_scratch_debugfs(struct dentry *dir);
 
 /* Incoming handover: kexec_handover_scratch.c tells kexec_handover.c */
 void kho_in_set_fdt(phys_addr_t fdt_phys);
-void kho_stamp_folio(struct page *page, unsigned int order);
-void kho_stamped(unsigned long folios, unsigned long pages);
-int kho_stamp_order(struct page *page);
-unsigned long kho_stamp_value(unsigned int order);
+
+/* kexec_handover_restore.c */
+struct seq_file;
+int kho_in_index_alloc(unsigned long end_pfn);
+unsigned long kho_in_index_add(unsigned int order, phys_addr_t start,
+			       unsigned long *bits);
 int kho_preserved_folio(unsigned long pfn, unsigned long *head);
+int kho_unrestored_show(struct seq_file *m, void *v);
 
 /* Upper bound on scratch regions: lowmem, global and one per node */
 #define KHO_SCRATCH_MAX		(2 + MAX_NUMNODES)
@@ -185,12 +188,16 @@ static inline unsigned int kho_check_nr_scratch(const struct kho_check *c)
 /**
  * struct kho_map_visitor - what kho_check_map() does with a valid map
  * @run:      called for each run of preserved folios of one order
+ * @bitmap:   if set, called for each bitmap page (instead of @map_page) once
+ *            its runs were visited, with the order and start of its entry
  * @map_page: called for each chunk and bitmap page once it has been read
  * @priv:     for the owner of the callbacks
  */
 struct kho_map_visitor {
 	void (*run)(const struct kho_map_visitor *v, phys_addr_t base,
 		    u64 len, unsigned int order);
+	void (*bitmap)(const struct kho_map_visitor *v, unsigned int order,
+		       phys_addr_t start, const void *page);
 	void (*map_page)(const struct kho_map_visitor *v, phys_addr_t phys,
 			 const void *page);
 	void *priv;

@@ -58,6 +58,8 @@
 /* Scratch in use by this boot: a permanent array, also handed over */
 static struct kho_scratch_entry *kho_scratch;
 static unsigned int kho_scratch_cnt;
+/* What the boot had used of each region when it left scratch-only mode */
+static phys_addr_t kho_scratch_used[KHO_SCRATCH_MAX] __ro_after_init;
 
 /* kho_scratch= */
 static unsigned int kho_scratch_pct __initdata = 200;
@@ -78,7 +80,8 @@ static struct {
 	bool data_reserved;	/* the FDT and the scratch list */
 	bool scratch_marked;	/* incoming scratch in effect */
 	phys_addr_t map_phys;	/* preserved-memory map, once reserved */
-	bool map_freed;		/* ... and its pages freed again */
+	bool map_freed;		/* ... and its pages freed or indexed */
+	bool indexed;		/* the index of its bitmaps is allocated */
 	/* What reading the map cost, and what it held */
 	cycles_t check, reserve;
 	unsigned long map_pages, runs, folios, pages;
@@ -445,8 +448,8 @@ static void __init kho_boot_unclaim(struct kho_check *c, phys_addr_t addr,
 /*
  * Preserved folios whose struct pages deferred init leaves to its threads,
  * by order.  They are reserved, so memblock_free_all() initialised them
- * before they were stamped, and the threads, which initialise only free
- * memory, never touch them.  Counted for the boot log, so a test can show
+ * before anything can restore them, and the threads, which initialise only
+ * free memory, never touch them.  Counted for the boot log, so a test can show
  * that such folios are restored intact.
  */
 static unsigned long kho_deferred_folios[NR_PAGE_ORDERS] __initdata;
@@ -492,8 +495,8 @@ static inline void kho_report_deferred(void)
 
 /*
  * Ranges of preserved memory that early boot code adopted for good
- * (reserve_mem=): they stay reserved, and are neither stamped nor counted as
- * preserved memory waiting to be restored.
+ * (reserve_mem=): they stay reserved, and are neither indexed nor counted
+ * as preserved memory waiting to be restored.
  */
 #define KHO_EARLY_CLAIMS	8
 static struct kho_scratch_entry kho_early_claims[KHO_EARLY_CLAIMS] __initdata;
@@ -556,8 +559,9 @@ bool __init kho_preserved_early(phys_addr_t phys, u64 size)
  *
  * For boot code that takes over memory the previous kernel preserved before
  * struct pages exist (reserve_mem=).  The range stays reserved, as it was
- * for the handover, and is never stamped: kho_restore_folio() and friends
- * refuse it, and it is not counted as preserved memory left to restore.
+ * for the handover, and is left out of the index of preserved folios:
+ * kho_restore_folio() and friends refuse it, and it is not counted as
+ * preserved memory left to restore.
  *
  * Context: Early boot, as kho_preserved_early().
  * Return: 0 on success, -EINVAL for an empty or unaligned range, -ENOENT if
@@ -583,25 +587,37 @@ int __init kho_claim_early(phys_addr_t phys, u64 size)
 }
 
 /*
- * Record the order of every folio of a run in its head page, but of none
- * adopted early: a folio lies wholly inside or outside such a range, since
- * the range was preserved as whole folios of its own
+ * Index one bitmap of the map, once its early-adopted folios are taken out:
+ * a folio lies wholly inside or outside such a range, since the range was
+ * preserved as whole folios of its own.
  */
-static void __init kho_stamp_run(const struct kho_map_visitor *v,
+static void __init kho_index_bitmap(const struct kho_map_visitor *v,
+				    unsigned int order, phys_addr_t start,
+				    const void *page)
+{
+	unsigned long *bits = (unsigned long *)page, bit;
+	unsigned int i;
+
+	for (i = 0; i < kho_early_claims_cnt; i++) {
+		const struct kho_scratch_entry *e = &kho_early_claims[i];
+		phys_addr_t span = PFN_PHYS(KHO_BITMAP_BITS) << order;
+
+		if (e->addr >= start + span || e->addr + e->size <= start)
+			continue;
+		for_each_set_bit(bit, bits, KHO_BITMAP_BITS) {
+			phys_addr_t folio = start + (PFN_PHYS(bit) << order);
+
+			if (kho_claimed_early(folio, PAGE_SIZE << order))
+				clear_bit(bit, bits);
+		}
+	}
+	kho_in_index_add(order, start, bits);
+}
+
+static void __init kho_index_run(const struct kho_map_visitor *v,
 				 phys_addr_t base, u64 len, unsigned int order)
 {
-	unsigned long pfn = PHYS_PFN(base), end = PHYS_PFN(base + len);
-	unsigned long folios = 0;
-
-	kho_count_deferred(pfn, end, order);
-	for (; pfn < end; pfn += 1UL << order) {
-		if (kho_early_claims_cnt &&
-		    kho_claimed_early(PFN_PHYS(pfn), PAGE_SIZE << order))
-			continue;
-		kho_stamp_folio(pfn_to_page(pfn), order);
-		folios++;
-	}
-	kho_stamped(folios, folios << order);
+	kho_count_deferred(PHYS_PFN(base), PHYS_PFN(base + len), order);
 }
 
 /*
@@ -623,11 +639,9 @@ static const struct kho_map_visitor kho_count __initconst = {
 	.run = kho_count_run, .map_page = kho_count_page,
 };
 
-static const struct kho_map_visitor kho_stamp __initconst = {
-	.run = kho_stamp_run,
-};
-
-static const struct kho_map_visitor kho_free_map __initconst = {
+/* Index the bitmaps and free the chunks */
+static const struct kho_map_visitor kho_index __initconst = {
+	.run = kho_index_run, .bitmap = kho_index_bitmap,
 	.map_page = kho_free_page,
 };
 
@@ -647,6 +661,26 @@ static void __init kho_unmark_scratch(bool all)
 					   kho_scratch_in[i].size);
 	if (all)
 		kho_scratch_cnt = 0;
+}
+
+/*
+ * Scratch-only mode is over: record what the boot used of each region (the
+ * kernel, the initrd, the early allocations), its high-water mark, since
+ * nothing allocated in scratch-only mode is freed before this point.
+ */
+static void __init kho_scratch_usage(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < kho_scratch_cnt; i++) {
+		const struct kho_scratch_entry *e = &kho_scratch_in[i];
+
+		kho_scratch_used[i] = kho_reserved_in(e->addr,
+						      e->addr + e->size);
+		pr_info("scratch %u: %llu of %llu KiB used before leaving scratch-only mode (%llu%%)\n",
+			i, (u64)kho_scratch_used[i] >> 10, e->size >> 10,
+			div64_u64((u64)kho_scratch_used[i] * 100, e->size));
+	}
 }
 
 /**
@@ -685,6 +719,7 @@ void __init kho_reserve_preserved(void)
 		return;
 
 	kho_debug_scratch_only_end();
+	kho_scratch_usage();
 	t0 = get_cycles();
 	kho_in.c.end_pfn = PHYS_PFN(memblock_end_of_DRAM());
 	why = kho_check_fdt(&kho_in.c, &map);
@@ -727,14 +762,15 @@ void __init kho_reserve_preserved(void)
 }
 
 /**
- * kho_memory_init_late - record preserved folios once struct pages are live
+ * kho_memory_init_late - index the preserved folios for restore
  *
  * Called from mm_core_init() after memblock released memory to the page
- * allocator, when the struct pages of reserved memory are initialised.
- * Records the order of every preserved folio in its head page, so that
- * kho_restore_folio() can rebuild it, and frees the pages of the previous
- * kernel's memory map.  Prints one line with the cost of each step, in
- * get_cycles() units: the scheduler clock may not run yet this early.
+ * allocator.  Keeps the bitmaps of the previous kernel's memory map that
+ * still hold folios to restore as the record kho_restore_folio() reads
+ * (kexec_handover_restore.c), and frees its chunks and empty bitmaps: work
+ * in proportion to the map, whatever the number of folios.  Prints one
+ * line with the cost of each step, in get_cycles() units: the scheduler
+ * clock may not run yet this early.
  */
 void __init kho_memory_init_late(void)
 {
@@ -742,11 +778,14 @@ void __init kho_memory_init_late(void)
 
 	if (!kho_in.map_phys)
 		return;
-	t0 = get_cycles();
-	kho_check_map(&kho_in.c, kho_in.map_phys, &kho_stamp);
-	kho_check_map(&kho_in.c, kho_in.map_phys, &kho_free_map);
 	kho_in.map_freed = true;
-	pr_info("restore-timing: check_cycles=%llu reserve_cycles=%llu stamp_cycles=%llu map_pages=%lu runs=%lu folios=%lu pages=%lu\n",
+	if (!kho_in.indexed) {
+		pr_err("no memory to index the preserved-memory map: preserved memory stays reserved and cannot be restored\n");
+		return;
+	}
+	t0 = get_cycles();
+	kho_check_map(&kho_in.c, kho_in.map_phys, &kho_index);
+	pr_info("restore-timing: check_cycles=%llu reserve_cycles=%llu index_cycles=%llu map_pages=%lu runs=%lu folios=%lu pages=%lu\n",
 		(u64)kho_in.check, (u64)kho_in.reserve,
 		(u64)(get_cycles() - t0), kho_in.map_pages, kho_in.runs,
 		kho_in.folios, kho_in.pages);
@@ -773,6 +812,9 @@ void __init kho_memory_init(void)
 			memblock_phys_free(kho_scratch[i].addr,
 					   kho_scratch[i].size);
 	} else if (kho_in.scratch_marked) {
+		/* Still outside scratch, and only if the map was reserved */
+		kho_in.indexed = kho_in.map_phys &&
+				 !kho_in_index_alloc(kho_in.c.end_pfn);
 		memblock_set_kho_alloc(MEMBLOCK_KHO_ALLOC_ANY);
 		/* Publish what was checked, not what the memory holds now */
 		kho_scratch = phys_to_virt(kho_in.c.h.scratch_phys);
@@ -871,6 +913,21 @@ static int kho_scratch_show(struct seq_file *m, void *v)
 DEFINE_SHOW_ATTRIBUTE(kho_scratch);
 
 /* The pageblocks of scratch as they are now: all must be CMA */
+/*
+ * scratch_used: per region, what a KHO boot used of it before it left
+ * scratch-only mode (0 on a cold boot), beside its size
+ */
+static int kho_scratch_used_show(struct seq_file *m, void *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < kho_scratch_cnt; i++)
+		seq_printf(m, "%u used 0x%llx of 0x%llx\n", i,
+			   (u64)kho_scratch_used[i], kho_scratch[i].size);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kho_scratch_used);
+
 static int kho_scratch_pageblocks_show(struct seq_file *m, void *v)
 {
 	unsigned long total, cma;
@@ -897,6 +954,8 @@ void __init kho_scratch_debugfs(struct dentry *dir)
 	debugfs_create_file("scratch_len", 0400, dir,
 			    (void *)offsetof(struct kho_scratch_entry, size),
 			    &kho_scratch_fops);
+	debugfs_create_file("scratch_used", 0400, dir, NULL,
+			    &kho_scratch_used_fops);
 	debugfs_create_file("scratch_pageblocks", 0400, dir, NULL,
 			    &kho_scratch_pageblocks_fops);
 }

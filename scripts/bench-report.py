@@ -56,7 +56,7 @@ def parse_log(path):
     for g in gens:
         b = g.get("boot")
         if b:
-            for phase in ("check", "reserve", "stamp"):
+            for phase in ("check", "reserve", "index"):
                 b[phase + "_ns"] = b.pop(phase + "_cycles") * 1e6 / khz
     return gens
 
@@ -99,7 +99,7 @@ def blackout_ms(s):
 
 def boot_ns(s):
     b = s["gen"].get("boot")
-    return b["check_ns"] + b["reserve_ns"] + b["stamp_ns"] if b else None
+    return b["check_ns"] + b["reserve_ns"] + b["index_ns"] if b else None
 
 
 def field(samples, where, key):
@@ -172,11 +172,11 @@ def main():
     # 2. Boot-time restore cost
     p("## 2. Boot-time restore cost against folios and runs\n")
     p("check = FDT and memory map validated; reserve = every run reserved in "
-      "memblock; stamp = every folio's order recorded in its head page and "
-      "the map's pages freed.  All in the next kernel, before `/init`.  "
+      "memblock; index = the map's bitmaps kept as the record of what is "
+      "still to restore, its chunks freed (per map page, not per folio).  All in the next kernel, before `/init`.  "
       "`api` = test_kho restoring every folio with kho_restore_folio().\n")
     p("| configuration | folios | runs | map pages | check µs | reserve µs "
-      "| stamp µs | boot total µs | ns per folio (boot) | api µs "
+      "| index µs | boot total µs | ns per folio (boot) | api µs "
       "| ns per folio (api) |")
     p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     plot = {}
@@ -193,7 +193,7 @@ def main():
             med(field(ss, "boot", "map_pages")),
             spread(field(ss, "boot", "check_ns"), 1e3, "%.0f"),
             spread(field(ss, "boot", "reserve_ns"), 1e3, "%.0f"),
-            spread(field(ss, "boot", "stamp_ns"), 1e3, "%.0f"),
+            spread(field(ss, "boot", "index_ns"), 1e3, "%.0f"),
             spread(tot, 1e3, "%.0f"), med(tot) / med(fol),
             spread(api, 1e3, "%.0f"),
             "%.0f" % (med(api) / med(afol)) if api else "-"))
@@ -278,8 +278,8 @@ set logscale xy
 set xrange [32:2048]
 set key top left
 set grid
-plot '%s' index 0 using 1:2 with linespoints lw 2 title 'boot: check+reserve+stamp, 2 MiB folios', \\
-     '' index 1 using 1:2 with linespoints lw 2 title 'boot: check+reserve+stamp, 4 KiB folios', \\
+plot '%s' index 0 using 1:2 with linespoints lw 2 title 'boot: check+reserve+index, 2 MiB folios', \\
+     '' index 1 using 1:2 with linespoints lw 2 title 'boot: check+reserve+index, 4 KiB folios', \\
      '' index 0 using 1:3 with linespoints dt 2 title 'kho\\_restore\\_folio() of all, 2 MiB folios', \\
      '' index 1 using 1:3 with linespoints dt 2 title 'kho\\_restore\\_folio() of all, 4 KiB folios'
 """ % (png, dat)

@@ -74,6 +74,51 @@ def parse_size(s):
     return int(s[:-1]) * mult[s[-1].upper()] if s[-1].isalpha() else int(s)
 
 
+KTS = re.compile(r"\[\s*(\d+\.\d+)\] ")
+
+
+class Rejoin:
+    """Undo the kernel console cutting into a line of the guest's output.
+
+    Kernel messages and /init share the serial console, and the kernel can
+    print in the middle of a line that /init is writing: "# kho-x: 0x3e
+    [ 1.22] input: ...\n" and then ":0xc00000 ...\n".  A kernel message cut
+    in starts with a timestamp later than that of the last kernel line
+    (an echo of dmesg carries older ones); it is given its own line, and
+    the cut line is joined to its end, the next line that is no kernel
+    message.
+    """
+
+    def __init__(self):
+        self.last_ts = -1.0
+        self.pending = None
+
+    def feed(self, line):
+        out = []
+        m = KTS.match(line)
+        if m:
+            self.last_ts = float(m.group(1))
+            return [line]
+        cut = next((c for c in KTS.finditer(line)
+                    if c.start() > 0 and float(c.group(1)) > self.last_ts),
+                   None)
+        if cut:
+            self.last_ts = float(cut.group(1))
+            out.append(line[cut.start():])
+            line = line[:cut.start()]
+            if self.pending is not None:
+                line = self.pending + line
+            self.pending = line
+            return out
+        if self.pending is not None:
+            line, self.pending = self.pending + line, None
+        return [line]
+
+    def flush(self):
+        rest, self.pending = self.pending, None
+        return [] if rest is None else [rest]
+
+
 def run(args, initrd, log_path):
     """Run QEMU, stamp each serial line with host time, enforce timeout."""
     cmd = qemu_cmd(args, initrd)
@@ -83,15 +128,23 @@ def run(args, initrd, log_path):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     timer = threading.Timer(args.timeout, proc.kill)
     timer.start()
+    rejoin = Rejoin()
+
+    def emit(log, t, line):
+        lines.append((t, line))
+        log.write("[%9.3f] %s\n" % (t, line))
+        if args.verbose:
+            sys.stderr.write(line + "\n")
+
     with open(log_path, "w") as log:
         log.write("# " + " ".join(cmd) + "\n")
         for raw in proc.stdout:
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
             t = time.monotonic() - start
-            lines.append((t, line))
-            log.write("[%9.3f] %s\n" % (t, line))
-            if args.verbose:
-                sys.stderr.write(line + "\n")
+            for part in rejoin.feed(line):
+                emit(log, t, part)
+        for part in rejoin.flush():
+            emit(log, time.monotonic() - start, part)
     proc.wait()
     timed_out = not timer.is_alive() and proc.returncode != 0 and \
         time.monotonic() - start >= args.timeout
