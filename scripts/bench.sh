@@ -13,7 +13,8 @@
 # itself.  scripts/bench-report.py turns the logs into build/bench/bench.md
 # and build/bench/restore.png.
 #
-# usage: bench.sh            (make bench; RUNS=, HOPS=, BENCH_GUEST_MEM=)
+# usage: bench.sh            (make bench; RUNS=, HOPS=, BENCH_GUEST_MEM=,
+#                             BENCH_ONLY=REGEX of configuration names)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -45,17 +46,29 @@ done
 # Before/after coalescing runs into single memblock reservations
 configs+=("kho-256M-o0-perfolio|kho=on kho_test_mem=256M kho_test_cycles=2 kho_test_args=order=0,fast_fill=1 kho_reserve_per_folio")
 configs+=("kho-1G-o0-perfolio|kho=on kho_test_mem=1G kho_test_cycles=2 kho_test_args=order=0,fast_fill=1 kho_reserve_per_folio")
+# The blackout again, instruction-counted (QEMU -icount): repeatable guest
+# time, where the wall-clock figures above move by tens of percent per hop
+for c in "plain|" "plain-nokaslr|nokaslr" "kho-0|kho=on kho_test_mem=0" \
+	"kho-1G-o9|kho=on kho_test_mem=1G kho_test_args=order=9,fast_fill=1"; do
+	configs+=("${c%%|*}-icount|${c#*|}")
+done
+# BENCH_ONLY=REGEX: only the configurations whose name matches
+if [ -n "${BENCH_ONLY:-}" ]; then
+	mapfile -t configs < <(printf '%s\n' "${configs[@]}" |
+		awk -F'|' -v re="$BENCH_ONLY" '$1 ~ re')
+fi
 
 n=0 total=$((runs * ${#configs[@]}))
 for run in $(seq "$runs"); do
 	for c in "${configs[@]}"; do
 		name=${c%%|*}
 		append=${c#*|}
-		scenario=kho-restore
+		scenario=kho-restore icount=
 		case "$name" in plain*) scenario=none ;; esac
+		case "$name" in *-icount) icount=--icount ;; esac
 		n=$((n + 1))
 		info "bench: $n of $total: $name, run $run"
-		python3 "$KHO_TOP/scripts/qemu-run.py" --name "bench-$name-$run" \
+		python3 "$KHO_TOP/scripts/qemu-run.py" --name "bench-$name-$run" $icount \
 			--hops "$hops" --mem "$mem" --scenario "$scenario" \
 			--append "$append" --timeout $((120 + 60 * hops)) \
 			--json "$raw/$name-$run.json" >"$raw/$name-$run.tap" ||
@@ -64,7 +77,10 @@ for run in $(seq "$runs"); do
 	done
 done
 
-info "bench: tracker memory and API cost (bench-core)"
-RUNS=$((runs + 1)) "$KHO_TOP/scripts/bench-core.sh" >/dev/null
+# A partial run (BENCH_ONLY) keeps the last bench-core results
+if [ -z "${BENCH_ONLY:-}" ]; then
+	info "bench: tracker memory and API cost (bench-core)"
+	RUNS=$((runs + 1)) "$KHO_TOP/scripts/bench-core.sh" >/dev/null
+fi
 
 python3 "$KHO_TOP/scripts/bench-report.py" "$raw" "$out/core.md" "$out"

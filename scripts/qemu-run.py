@@ -10,7 +10,10 @@ a result per generation, one for the chain as a whole, and one each for
 
 Timing lines ("# kho-timing: ...") report, per hop, the guest time from just
 before "kexec -e" to the first instruction of the next init, measured with
-the TSC, which kexec does not reset.
+the TSC, which kexec does not reset, and its phases: shutdown, jump
+(purgatory, decompression) and kernel (its clock to /init).  With --icount
+(or KHO_ICOUNT=1) QEMU counts instructions: guest time then follows what
+the guest executes, not the host's translation work, and is repeatable.
 """
 
 import argparse
@@ -54,7 +57,11 @@ def qemu_cmd(args, initrd):
     # (a distribution kernel warns in topology_sane() if one does)
     smp = "%d,sockets=%d" % (args.smp, args.smp) if args.numa else \
         str(args.smp)
-    cmd = ["qemu-system-x86_64", "-accel", "tcg,thread=multi",
+    # Instruction-counted mode: guest time follows executed instructions
+    # (one per 4 ns), not host translation work; it needs one TCG thread
+    accel = ["-accel", "tcg,thread=single", "-icount", "shift=2,sleep=off"] \
+        if args.icount else ["-accel", "tcg,thread=multi"]
+    cmd = ["qemu-system-x86_64"] + accel + [
            "-machine", "pc", "-cpu", os.environ.get("KHO_QEMU_CPU", "max"),
            "-smp", smp,
            "-m", args.mem, "-display", "none", "-monitor", "none",
@@ -158,6 +165,12 @@ class Gen:
         self.results = []       # (ok, name, diag)
         self.plan = None
         self.hop_tsc = self.khz = None
+        # kernel log times of /init's "kexec -e" mark and of the kernel's
+        # "Starting new kernel", for the shutdown phase of the hop
+        self.mark_s = self.start_new_s = None
+        # kernel log time of "Run /init": the kernel clock (which starts at
+        # TSC setup, early in setup_arch()) up to /init
+        self.run_init_s = None
 
 
 KLOG = re.compile(r"^\[\s*\d+\.\d+\] ")
@@ -229,6 +242,7 @@ def report_context(lines, n=40):
 def parse(lines):
     gens, problems, complete = {}, [], False
     cur = None
+    run_init = None
     for t, line in lines:
         s = line.strip()
         for rx, what in BAD:
@@ -238,8 +252,12 @@ def parse(lines):
                      s)
         if m:
             cur = Gen(int(m.group(1)), int(m.group(2)), float(m.group(3)), t)
+            cur.run_init_s, run_init = run_init, None
             gens[cur.hop] = cur
             continue
+        m = KTS.match(s)
+        if m and s.endswith("Run /init as init process"):
+            run_init = float(m.group(1))
         if cur is None:
             continue
         m = re.match(r"(not ok|ok) \d+ ([^#]*?)\s*(?:#\s*(.*))?$", s)
@@ -255,6 +273,12 @@ def parse(lines):
         if m and int(m.group(1)) == cur.hop:
             cur.khz, cur.hop_tsc = int(m.group(2)), int(m.group(3))
             continue
+        m = KTS.match(s)
+        if m and cur.hop_tsc:
+            if s.endswith("kho-hop: kexec -e"):
+                cur.mark_s = float(m.group(1))
+            elif "Starting new kernel" in s and cur.mark_s is not None:
+                cur.start_new_s = float(m.group(1))
         if s.startswith("# kho-chain: complete"):
             complete = True
     return gens, problems, complete
@@ -276,6 +300,10 @@ def main():
     ap.add_argument("--json", help="write per-hop timings here")
     ap.add_argument("--kunit", action="store_true",
                     help="count the KUnit cases of the first boot")
+    ap.add_argument("--icount", action="store_true",
+                    default=os.environ.get("KHO_ICOUNT") == "1",
+                    help="instruction-counted guest time (QEMU -icount, "
+                    "single-threaded TCG); also KHO_ICOUNT=1")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
     if args.timeout is None:
@@ -322,11 +350,22 @@ def main():
     for hop in range(args.hops):
         a, b = gens.get(hop), gens.get(hop + 1)
         if a and b and a.hop_tsc and a.khz:
-            timings.append({
+            tm = {
                 "hop": hop + 1,
                 "hop_ms": (b.tsc - a.hop_tsc) / a.khz,
                 "kernel_to_init_ms": b.uptime * 1000,
-            })
+            }
+            # shutdown: /init's mark to "Starting new kernel"; kernel: the
+            # next kernel's clock (from TSC setup in setup_arch()) to
+            # "Run /init", which includes KHO's check, reserve and index;
+            # jump: the rest (purgatory with its digest check of the
+            # segments, decompression, the kernel before its clock)
+            if a.start_new_s is not None and b.run_init_s is not None:
+                tm["shutdown_ms"] = (a.start_new_s - a.mark_s) * 1000
+                tm["kernel_ms"] = b.run_init_s * 1000
+                tm["jump_ms"] = tm["hop_ms"] - tm["shutdown_ms"] - \
+                    tm["kernel_ms"]
+            timings.append(tm)
     first = gens.get(0)
 
     print("KTAP version 1")
@@ -337,8 +376,12 @@ def main():
               (first.host_t, first.uptime))
     for tm in timings:
         print("# kho-timing: hop=%d kexec_to_init_ms=%.1f "
-              "kernel_to_init_ms=%.1f" % (tm["hop"], tm["hop_ms"],
-                                           tm["kernel_to_init_ms"]))
+              "kernel_to_init_ms=%.1f%s%s" % (
+                  tm["hop"], tm["hop_ms"], tm["kernel_to_init_ms"],
+                  " shutdown_ms=%.1f jump_ms=%.1f kernel_ms=%.1f" % (
+                      tm["shutdown_ms"], tm["jump_ms"], tm["kernel_ms"])
+                  if "shutdown_ms" in tm else "",
+                  " (instruction-counted)" if args.icount else ""))
     report_context(lines)
     print("1..%d" % len(results))
     for i, (ok, name, diag) in enumerate(results, 1):
@@ -346,7 +389,8 @@ def main():
                               " # " + diag if diag else ""))
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump({"boot_host_s": first.host_t if first else None,
+            json.dump({"icount": args.icount,
+                       "boot_host_s": first.host_t if first else None,
                        "boot_uptime_s": first.uptime if first else None,
                        "hops": timings}, fh, indent=1)
     sys.exit(0 if all(r[0] for r in results) else 1)
