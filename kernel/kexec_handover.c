@@ -1394,6 +1394,12 @@ EXPORT_SYMBOL_GPL(register_kho_notifier);
  * unregister_kho_notifier() - undo register_kho_notifier()
  * @nb: notifier to remove
  *
+ * A module that goes away unpreserves its memory first and unregisters
+ * last: while its notifier is registered no finalize can succeed (KHO
+ * cannot pin a module that is being unloaded), but once it is removed one
+ * can, and an unpreserve would then fail with -EBUSY and leave memory the
+ * module is about to free in the handover.
+ *
  * Context: Process context; takes &kho_out.lock and may sleep.  Must not be
  * called from a notifier.
  * Return: 0 on success, -ENOENT if @nb was not registered, -EOPNOTSUPP if

@@ -352,7 +352,7 @@ static const char *kho_walk_bitmap(struct kho_walk *w,
 			w->v->run(w->v, base, len, order);
 	}
 	if (w->v && w->v->bitmap && !w->undo)
-		w->v->bitmap(w->v, order, e->phys_start, bits);
+		w->v->bitmap(w->v, order, e->phys_start, (void *)bits);
 	else if (w->v && w->v->map_page && !w->undo)
 		w->v->map_page(w->v, e->bitmap_phys, bits);
 	return NULL;

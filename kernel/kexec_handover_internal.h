@@ -142,8 +142,11 @@ void kho_in_set_fdt(phys_addr_t fdt_phys);
 /* kexec_handover_restore.c */
 struct seq_file;
 int kho_in_index_alloc(unsigned long end_pfn);
-unsigned long kho_in_index_add(unsigned int order, phys_addr_t start,
-			       unsigned long *bits);
+void kho_in_index_add(unsigned int order, phys_addr_t start,
+		      unsigned long *bits);
+bool kho_in_index_has(unsigned int order, phys_addr_t start,
+		      const void *bits);
+void kho_in_unindexed(unsigned long folios, unsigned long pages);
 int kho_preserved_folio(unsigned long pfn, unsigned long *head);
 int kho_unrestored_show(struct seq_file *m, void *v);
 
@@ -189,15 +192,17 @@ static inline unsigned int kho_check_nr_scratch(const struct kho_check *c)
  * struct kho_map_visitor - what kho_check_map() does with a valid map
  * @run:      called for each run of preserved folios of one order
  * @bitmap:   if set, called for each bitmap page (instead of @map_page) once
- *            its runs were visited, with the order and start of its entry
- * @map_page: called for each chunk and bitmap page once it has been read
+ *            its runs were visited, with the order and start of its entry;
+ *            it may write to the page (a claimed map is the reader's)
+ * @map_page: called for each chunk page, and each bitmap page unless
+ *            @bitmap is set, once it has been read
  * @priv:     for the owner of the callbacks
  */
 struct kho_map_visitor {
 	void (*run)(const struct kho_map_visitor *v, phys_addr_t base,
 		    u64 len, unsigned int order);
 	void (*bitmap)(const struct kho_map_visitor *v, unsigned int order,
-		       phys_addr_t start, const void *page);
+		       phys_addr_t start, void *page);
 	void (*map_page)(const struct kho_map_visitor *v, phys_addr_t phys,
 			 const void *page);
 	void *priv;

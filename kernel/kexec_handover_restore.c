@@ -41,8 +41,8 @@
  * deferred; restore turns them into a folio of the order its bitmap gives.
  * A bitmap whose last folio is restored is freed after an RCU grace period,
  * and lookups run under rcu_read_lock().  The index itself, 16 bytes for
- * every bitmap that memory could need (about 256 KiB per TiB), stays for
- * the life of the boot.
+ * every bitmap that the physical address space up to the end of RAM could
+ * need (about 256 KiB per TiB), stays for the life of the boot.
  */
 
 /**
@@ -114,43 +114,73 @@ static struct kho_in_bitmap *kho_in_slot(unsigned long pfn,
  * @start: physical address of the first page it covers
  * @bits:  the bitmap, a page of the previous kernel that boot reserved
  *
- * The index takes the page: it keeps it while folios in it are still to be
- * restored, and frees it otherwise.  kho_claim_map() proved the folios of
- * all bitmaps apart, so a second bitmap for the same memory and order is
- * merged into the first.
+ * The index keeps the page while folios in it are still to be restored.
+ * kho_claim_map() proved the folios of all bitmaps apart, so a second
+ * bitmap for the same memory and order is merged into the first.  A page
+ * the index does not keep (empty, or merged) is the caller's to free once
+ * the whole map is indexed; kho_in_index_has() tells which.
  *
  * Context: Early boot, single threaded, after memblock_free_all().
- * Return: the number of folios the bitmap added.
  */
-unsigned long __init kho_in_index_add(unsigned int order, phys_addr_t start,
-				      unsigned long *bits)
+void __init kho_in_index_add(unsigned int order, phys_addr_t start,
+			     unsigned long *bits)
 {
 	unsigned int n = bitmap_weight(bits, KHO_BITMAP_BITS);
 	struct kho_in_bitmap *b;
 	unsigned long *kept;
 	unsigned long bit;
 
-	if (!n) {
-		free_reserved_page(virt_to_page(bits));
-		return 0;
-	}
+	if (!n)
+		return;
 	b = kho_in_slot(PHYS_PFN(start), order, &bit);
-	if (!b) {
-		pr_err("no index slot for the order-%u bitmap at %pa; its %u folios stay reserved and cannot be restored\n",
-		       order, &start, n);
-		return 0;
-	}
+	/* kho_check_map() accepted only folios below the end of RAM */
+	if (WARN_ON_ONCE(!b))
+		return;
+	/* Boot is single threaded here: nobody reads the index yet */
 	kept = rcu_dereference_protected(b->bits, true);
-	if (kept) {
+	if (kept)
 		bitmap_or(kept, kept, bits, KHO_BITMAP_BITS);
-		free_reserved_page(virt_to_page(bits));
-	} else {
+	else
 		rcu_assign_pointer(b->bits, bits);
-	}
 	atomic_add(n, &b->left);
 	atomic_long_add(n, &kho_in_folios);
 	atomic_long_add((unsigned long)n << order, &kho_in_pages);
-	return n;
+}
+
+/**
+ * kho_in_index_has - whether the index keeps a bitmap page
+ * @order: order of its folios
+ * @start: physical address of the first page it covers
+ * @bits:  the bitmap page
+ *
+ * Context: Early boot, single threaded, after kho_in_index_add() saw the
+ * whole map.
+ * Return: true if @bits is the index's record for @order at @start.
+ */
+bool __init kho_in_index_has(unsigned int order, phys_addr_t start,
+			     const void *bits)
+{
+	struct kho_in_bitmap *b;
+	unsigned long bit;
+
+	b = kho_in_slot(PHYS_PFN(start), order, &bit);
+	return b && rcu_dereference_protected(b->bits, true) == bits;
+}
+
+/**
+ * kho_in_unindexed - count preserved memory that cannot be restored
+ * @folios: folios
+ * @pages:  pages they hold
+ *
+ * For a boot that reserved the preserved memory but has no index for it:
+ * the memory stays reserved for good, and kho/in/unrestored says so.
+ *
+ * Context: Early boot.
+ */
+void __init kho_in_unindexed(unsigned long folios, unsigned long pages)
+{
+	atomic_long_add(folios, &kho_in_folios);
+	atomic_long_add(pages, &kho_in_pages);
 }
 
 /* Under rcu_read_lock(): is the folio of @order at @pfn still to restore? */
@@ -288,7 +318,12 @@ static struct page *kho_take_folio(phys_addr_t phys, int *order)
 		return NULL;
 	page = pfn_to_online_page(pfn);
 	o = *order >= 0 ? *order : kho_in_order(pfn);
-	if (!page || o < 0 || !kho_in_take(pfn, o))
+	if (!page || o < 0)
+		return NULL;
+	/* Preserved memory stays reserved until restored; anything else is a bug */
+	if (WARN_ON_ONCE(!PageReserved(page) && kho_in_order(pfn) == o))
+		return NULL;
+	if (!kho_in_take(pfn, o))
 		return NULL;
 	*order = o;
 	return page;
@@ -341,14 +376,26 @@ static bool kho_range_preserved(unsigned long pfn, unsigned long end)
 	return true;
 }
 
+/* Free the folios a failed kho_restore_phys() restored, [@pfn, @end) */
+static void kho_restore_phys_undo(unsigned long pfn, unsigned long end)
+{
+	while (pfn < end) {
+		struct folio *folio = pfn_folio(pfn);
+
+		pfn += folio_nr_pages(folio);
+		folio_put(folio);
+	}
+}
+
 /**
  * kho_restore_phys() - take back a range preserved by the previous kernel
  * @phys: physical start of a range passed to kho_preserve_phys()
  * @size: its size
  *
  * Restores every folio the range was recorded as.  The pages become
- * ordinary allocated pages of the caller, freeable page by page order, and
- * like those of kho_restore_folio() charged to no memory cgroup.
+ * folios of the caller, each of the order it was preserved with and with a
+ * reference count of 1, like those of kho_restore_folio() (and as those
+ * charged to no memory cgroup).
  * The range is checked first: if it is not made of whole preserved folios
  * (it wraps, ends inside a folio, or covers memory that was not preserved
  * or was already restored), nothing is taken and every folio stays
@@ -357,8 +404,8 @@ static bool kho_range_preserved(unsigned long pfn, unsigned long end)
  * Context: Process context.
  * Return: the range's address in the direct map, or NULL (with a warning)
  * if the range is not made of whole folios still to be restored.  Only a
- * concurrent restore of the same memory can make it fail half way; folios
- * restored before that failure stay restored.
+ * concurrent restore of the same memory can make it fail half way; the
+ * folios it restored before that are freed again.
  */
 void *kho_restore_phys(phys_addr_t phys, size_t size)
 {
@@ -379,6 +426,10 @@ void *kho_restore_phys(phys_addr_t phys, size_t size)
 		if (!page || pfn + (1UL << order) > end) {
 			pr_warn("cannot restore [mem %pa+%zx]: pfn %#lx was not preserved or was already restored\n",
 				&phys, size, pfn);
+			if (page)
+				kho_restore_pages(page, order, true);
+			kho_restore_phys_undo(PHYS_PFN(phys),
+					      page ? pfn + (1UL << order) : pfn);
 			return NULL;
 		}
 		kho_restore_pages(page, order, true);
@@ -489,7 +540,7 @@ EXPORT_SYMBOL_GPL(kho_restore_vmalloc);
 /* debugfs kho/in/unrestored */
 int kho_unrestored_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "folios %ld\nbytes %lu\n",
+	seq_printf(m, "folios %ld\nbytes %ld\n",
 		   atomic_long_read(&kho_in_folios),
 		   atomic_long_read(&kho_in_pages) << PAGE_SHIFT);
 	return 0;
@@ -500,7 +551,7 @@ static int __init kho_report_unrestored(void)
 	long folios = atomic_long_read(&kho_in_folios);
 
 	if (folios)
-		pr_info("%ld preserved folios (%lu KiB) not restored by the end of boot; they stay reserved until restored\n",
+		pr_info("%ld preserved folios (%ld KiB) not restored by the end of boot; they stay reserved until restored\n",
 			folios,
 			atomic_long_read(&kho_in_pages) << (PAGE_SHIFT - 10));
 	return 0;

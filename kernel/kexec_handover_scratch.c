@@ -83,8 +83,8 @@ static struct {
 	bool map_freed;		/* ... and its pages freed or indexed */
 	bool indexed;		/* the index of its bitmaps is allocated */
 	/* What reading the map cost, and what it held */
-	cycles_t check, reserve;
-	unsigned long map_pages, runs, folios, pages;
+	cycles_t check, reserve, probe;
+	unsigned long map_pages, runs, folios, pages, regions;
 } kho_in __initdata = {
 	.c = {
 		.is_ram = kho_boot_is_ram, .va = kho_boot_va,
@@ -593,23 +593,25 @@ int __init kho_claim_early(phys_addr_t phys, u64 size)
  */
 static void __init kho_index_bitmap(const struct kho_map_visitor *v,
 				    unsigned int order, phys_addr_t start,
-				    const void *page)
+				    void *page)
 {
-	unsigned long *bits = (unsigned long *)page, bit;
+	phys_addr_t span = PFN_PHYS(KHO_BITMAP_BITS) << order;
+	unsigned long *bits = page, bit;
 	unsigned int i;
 
 	for (i = 0; i < kho_early_claims_cnt; i++) {
 		const struct kho_scratch_entry *e = &kho_early_claims[i];
-		phys_addr_t span = PFN_PHYS(KHO_BITMAP_BITS) << order;
 
 		if (e->addr >= start + span || e->addr + e->size <= start)
 			continue;
+		/* kho_claimed_early() looks at every claim: one pass will do */
 		for_each_set_bit(bit, bits, KHO_BITMAP_BITS) {
 			phys_addr_t folio = start + (PFN_PHYS(bit) << order);
 
 			if (kho_claimed_early(folio, PAGE_SIZE << order))
 				clear_bit(bit, bits);
 		}
+		break;
 	}
 	kho_in_index_add(order, start, bits);
 }
@@ -622,27 +624,50 @@ static void __init kho_index_run(const struct kho_map_visitor *v,
 
 /*
  * kho_claim_map() proved every map page unique and apart from the runs of
- * preserved folios; still, free only a page that is reserved and heads no
- * preserved folio, so that nothing preserved can ever be freed here.
+ * preserved folios; still, free only a page that is reserved and, now that
+ * the index is complete, covered by no preserved folio, so that nothing
+ * preserved can ever be freed here.
  */
-static void __init kho_free_page(const struct kho_map_visitor *v,
-				 phys_addr_t phys, const void *page)
+static void __init kho_free_map_page(const void *page)
 {
 	struct page *p = virt_to_page(page);
 	unsigned long head;
 
-	if (PageReserved(p) && kho_preserved_folio(PHYS_PFN(phys), &head) < 0)
+	if (PageReserved(p) &&
+	    kho_preserved_folio(page_to_pfn(p), &head) < 0)
 		free_reserved_page(p);
+}
+
+/*
+ * Once the map is indexed: free its chunks and the bitmaps the index did
+ * not keep (empty, or merged into another).  Reads the chunks only, never a
+ * bitmap, which may be free already.
+ */
+static void __init kho_free_map(phys_addr_t phys, bool all)
+{
+	while (phys) {
+		const struct kho_mem_chunk *chunk = phys_to_virt(phys);
+		unsigned int i;
+
+		for (i = 0; i < chunk->hdr.num_elms; i++) {
+			const struct kho_mem_bitmap_entry *e = &chunk->entries[i];
+			const void *bits = phys_to_virt(e->bitmap_phys);
+
+			if (all || !kho_in_index_has(chunk->hdr.order,
+						     e->phys_start, bits))
+				kho_free_map_page(bits);
+		}
+		phys = chunk->hdr.next_phys;
+		kho_free_map_page(chunk);
+	}
 }
 
 static const struct kho_map_visitor kho_count __initconst = {
 	.run = kho_count_run, .map_page = kho_count_page,
 };
 
-/* Index the bitmaps and free the chunks */
 static const struct kho_map_visitor kho_index __initconst = {
 	.run = kho_index_run, .bitmap = kho_index_bitmap,
-	.map_page = kho_free_page,
 };
 
 /*
@@ -695,6 +720,26 @@ static void __init kho_scratch_usage(void)
 bool __init kho_scratch_only(void)
 {
 	return kho_in.scratch_marked && !kho_in.map_phys;
+}
+
+/*
+ * What the reservations left memblock with, and (KEXEC_HANDOVER_DEBUG) what
+ * one page allocation costs now that every run is a reserved region: the
+ * price every later early allocation pays for a fragmented map.
+ */
+static void __init kho_probe_memblock(void)
+{
+	phys_addr_t page;
+	cycles_t t0;
+
+	kho_in.regions = memblock.reserved.cnt;
+	if (!IS_ENABLED(CONFIG_KEXEC_HANDOVER_DEBUG))
+		return;
+	t0 = get_cycles();
+	page = memblock_phys_alloc(PAGE_SIZE, PAGE_SIZE);
+	kho_in.probe = get_cycles() - t0;
+	if (page)
+		memblock_phys_free(page, PAGE_SIZE);
 }
 
 /**
@@ -756,6 +801,7 @@ void __init kho_reserve_preserved(void)
 	 */
 	memblock_set_kho_alloc(MEMBLOCK_KHO_ALLOC_AVOID);
 	kho_unmark_scratch(false);
+	kho_probe_memblock();
 	kho_in.map_phys = map;
 	kho_in_set_fdt(kho_in.c.h.fdt_phys);
 	pr_info("reserved the memory preserved by the previous kernel\n");
@@ -781,14 +827,19 @@ void __init kho_memory_init_late(void)
 	kho_in.map_freed = true;
 	if (!kho_in.indexed) {
 		pr_err("no memory to index the preserved-memory map: preserved memory stays reserved and cannot be restored\n");
+		kho_in_unindexed(kho_in.folios, kho_in.pages);
+		kho_free_map(kho_in.map_phys, true);
 		return;
 	}
 	t0 = get_cycles();
-	kho_check_map(&kho_in.c, kho_in.map_phys, &kho_index);
-	pr_info("restore-timing: check_cycles=%llu reserve_cycles=%llu index_cycles=%llu map_pages=%lu runs=%lu folios=%lu pages=%lu\n",
+	/* Checked and claimed before: this walk cannot fail */
+	WARN_ON(kho_check_map(&kho_in.c, kho_in.map_phys, &kho_index));
+	kho_free_map(kho_in.map_phys, false);
+	pr_info("restore-timing: check_cycles=%llu reserve_cycles=%llu index_cycles=%llu map_pages=%lu runs=%lu folios=%lu pages=%lu reserved_regions=%lu alloc_probe_cycles=%llu\n",
 		(u64)kho_in.check, (u64)kho_in.reserve,
 		(u64)(get_cycles() - t0), kho_in.map_pages, kho_in.runs,
-		kho_in.folios, kho_in.pages);
+		kho_in.folios, kho_in.pages, kho_in.regions,
+		(u64)kho_in.probe);
 	kho_report_deferred();
 }
 
@@ -912,7 +963,6 @@ static int kho_scratch_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(kho_scratch);
 
-/* The pageblocks of scratch as they are now: all must be CMA */
 /*
  * scratch_used: per region, what a KHO boot used of it before it left
  * scratch-only mode (0 on a cold boot), beside its size
@@ -928,6 +978,7 @@ static int kho_scratch_used_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(kho_scratch_used);
 
+/* The pageblocks of scratch as they are now: all must be CMA */
 static int kho_scratch_pageblocks_show(struct seq_file *m, void *v)
 {
 	unsigned long total, cma;
@@ -939,12 +990,14 @@ static int kho_scratch_pageblocks_show(struct seq_file *m, void *v)
 DEFINE_SHOW_ATTRIBUTE(kho_scratch_pageblocks);
 
 /**
- * kho_scratch_debugfs - add scratch_phys and scratch_len to @dir
+ * kho_scratch_debugfs - add the scratch files to @dir
  * @dir: the kho/out directory
  *
- * Each file lists one value per line, region by region in the same order:
- * lowmem, global, then one per node.  scratch_pageblocks counts the
- * pageblocks of all regions and those that are MIGRATE_CMA.
+ * scratch_phys and scratch_len list one value per line, region by region
+ * in the same order: lowmem, global, then one per node; scratch_used gives,
+ * per region, what a KHO boot used of it in scratch-only mode.
+ * scratch_pageblocks counts the pageblocks of all regions and those that
+ * are MIGRATE_CMA.
  */
 void __init kho_scratch_debugfs(struct dentry *dir)
 {

@@ -8,13 +8,14 @@
  * KHO tree as subtree "kho_test", so that the next kernel can check that the
  * memory came through intact.
  *
- * Subtree format, compatible "kho-test-v2" (all integers native endian):
+ * Subtree format, compatible "kho-test-v3" (all integers native endian):
  *
- * - ``compatible`` (string): "kho-test-v2"
+ * - ``compatible`` (string): "kho-test-v3"
  * - ``hops`` (u32): how many KHO kexecs the data has made so far
  * - ``nr-folios`` (u32): number of folios N
- * - ``folios`` (u64[N]): physical address of folio i, ORed with its order
- *   (the address is page aligned, so the order fits in the low bits)
+ * - ``folios`` (struct kho_vmalloc): a preserved vmalloc area holding
+ *   u64[N], the physical address of folio i ORed with its order (the
+ *   address is page aligned, so the order fits in the low bits)
  * - ``checksums`` (struct kho_vmalloc): a preserved vmalloc area holding
  *   u64[N], the xxh64 (seed 0) of the content of folio i
  *
@@ -24,9 +25,10 @@
  * and "carrying the same data for H hops", and then preserves the very same
  * folios again, so a chain of kexecs carries one data set all the way.
  * The restore and the verification are timed apart and reported in one
- * "restore-timing:" line.  order=, scatter= and fast_fill= shape the data
- * for benchmarks (scripts/bench.sh); every_order=1 makes sure that every
- * order is there, many times over, and min_phys= and max_phys= where.
+ * "restore-timing:" line, the preservation in a "preserve-timing:" line.
+ * order=, scatter= and fast_fill= shape the data for benchmarks
+ * (scripts/bench.sh); every_order=1 makes sure that every order is there,
+ * many times over, and min_phys= and max_phys= where.
  *
  * With bench=1 the module instead measures the cost of the tracker on a
  * private instance with synthetic page frame numbers (and, if KHO is
@@ -51,7 +53,7 @@
 
 #include "../kernel/kexec_handover_internal.h"
 
-#define KHO_TEST_COMPAT		"kho-test-v2"
+#define KHO_TEST_COMPAT		"kho-test-v3"
 #define KHO_TEST_NODE		"kho_test"
 /* Largest folio order the test allocates */
 #define KHO_TEST_MAX_ORDER	min(MAX_PAGE_ORDER, 10)
@@ -112,6 +114,8 @@ struct kho_test_state {
 	struct folio **folios;
 	u64 *sums;			/* vmalloc()ed, u64[nr_folios] */
 	struct kho_vmalloc sums_pres;
+	u64 *list;			/* vmalloc()ed, u64[nr_folios] */
+	struct kho_vmalloc list_pres;
 	struct folio *fdt;
 	bool fdt_preserved;
 	struct notifier_block nb;
@@ -310,48 +314,51 @@ static int kho_test_preserve(struct kho_test_state *state)
 	return err;
 }
 
-/* Write the "kho-test-v2" FDT described at the top of this file. */
+/*
+ * Write the "kho-test-v3" FDT described at the top of this file, and
+ * preserve the folio list it points to.
+ */
 static int kho_test_build_fdt(struct kho_test_state *state)
 {
 	unsigned int i, n = state->nr_folios;
-	size_t size = 1024 + sizeof(u64) * n;
-	u64 *folios;
 	void *fdt;
 	int err;
 
-	folios = kvmalloc_array(n, sizeof(u64), GFP_KERNEL);
-	state->fdt = folio_alloc(GFP_KERNEL | __GFP_ZERO, get_order(size));
-	if (!folios || !state->fdt) {
-		err = -ENOMEM;
-		goto out;
-	}
-
+	state->list = vmalloc_array(n, sizeof(u64));
+	state->fdt = folio_alloc(GFP_KERNEL | __GFP_ZERO, 0);
+	if (!state->list || !state->fdt)
+		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		struct folio *folio = state->folios[i];
 
-		folios[i] = PFN_PHYS(folio_pfn(folio)) | folio_order(folio);
+		state->list[i] = PFN_PHYS(folio_pfn(folio)) | folio_order(folio);
+	}
+	err = kho_preserve_vmalloc(state->list, &state->list_pres);
+	if (err) {
+		pr_err("kho_preserve_vmalloc failed on the folio list (%d)\n",
+		       err);
+		return err;
 	}
 
 	fdt = folio_address(state->fdt);
-	size = folio_size(state->fdt);
-	err = fdt_create(fdt, size);
+	err = fdt_create(fdt, folio_size(state->fdt));
 	err = err ?: fdt_finish_reservemap(fdt);
 	err = err ?: fdt_begin_node(fdt, "");
 	err = err ?: fdt_property_string(fdt, "compatible", KHO_TEST_COMPAT);
 	err = err ?: fdt_property(fdt, "hops", &state->hops, sizeof(u32));
 	err = err ?: fdt_property(fdt, "nr-folios", &n, sizeof(n));
-	err = err ?: fdt_property(fdt, "folios", folios, n * sizeof(u64));
+	err = err ?: fdt_property(fdt, "folios", &state->list_pres,
+				  sizeof(state->list_pres));
 	err = err ?: fdt_property(fdt, "checksums", &state->sums_pres,
 				  sizeof(state->sums_pres));
 	err = err ?: fdt_end_node(fdt);
 	err = err ?: fdt_finish(fdt);
 	if (err) {
 		pr_err("cannot build the FDT (libfdt error %d)\n", err);
-		err = -ENOSPC;
+		kho_unpreserve_vmalloc(&state->list_pres);
+		return -ENOSPC;
 	}
-out:
-	kvfree(folios);
-	return err;
+	return 0;
 }
 
 static void kho_test_free(struct kho_test_state *state)
@@ -363,6 +370,7 @@ static void kho_test_free(struct kho_test_state *state)
 			folio_put(state->folios[i]);
 	kvfree(state->folios);
 	vfree(state->sums);
+	vfree(state->list);
 	if (state->fdt)
 		folio_put(state->fdt);
 	memset(state, 0, sizeof(*state));
@@ -374,12 +382,14 @@ static int kho_test_run(struct kho_test_state *state)
 	unsigned long bytes = 0;
 	unsigned int i;
 	int err = 0;
+	u64 t0, t1;
 
 	if (!state->nr_folios)
 		err = kho_test_fill(state, &bytes);
 	else
 		for (i = 0; i < state->nr_folios; i++)
 			bytes += folio_size(state->folios[i]);
+	t0 = ktime_get_ns();
 	err = err ?: kho_test_preserve(state);
 	if (err)
 		goto err_free;
@@ -387,14 +397,18 @@ static int kho_test_run(struct kho_test_state *state)
 	err = kho_test_build_fdt(state);
 	if (err)
 		goto err_unpreserve;
+	t1 = ktime_get_ns();
 
 	state->nb.notifier_call = kho_test_notifier;
 	err = register_kho_notifier(&state->nb);
 	if (err) {
 		pr_err("cannot register the KHO notifier (%d)\n", err);
+		kho_unpreserve_vmalloc(&state->list_pres);
 		goto err_unpreserve;
 	}
 	pr_info("preserved %u folios, %lu bytes\n", state->nr_folios, bytes);
+	pr_info("preserve-timing: folios=%u bytes=%lu preserve_ns=%llu\n",
+		state->nr_folios, bytes, t1 - t0);
 	return 0;
 
 err_unpreserve:
@@ -653,19 +667,38 @@ static unsigned int kho_test_verify(struct kho_test_state *state)
 }
 
 /*
+ * Copy the preserved vmalloc handle in property @name of @fdt (FDT
+ * properties are only 4-byte aligned) into @pres; its size in bytes, or 0
+ * if there is none or it cannot be right.
+ */
+static u64 kho_test_vmalloc_prop(const void *fdt, const char *name,
+				 struct kho_vmalloc *pres)
+{
+	const void *prop = kho_test_prop(fdt, name, sizeof(*pres));
+
+	if (!prop)
+		return 0;
+	memcpy(pres, prop, sizeof(*pres));
+	if (pres->order > MAX_PAGE_ORDER)
+		return 0;
+	return (u64)pres->nr_folios << (pres->order + PAGE_SHIFT);
+}
+
+/*
  * Restore what the previous kernel preserved under "kho_test" into @state:
  * every folio, checked for its order and checksum, and the checksums.  The
  * restore and the check are timed apart.  Returns 0 when there is nothing
  * to restore or everything came through intact; otherwise everything
  * restored is freed.
  */
+
 static int kho_test_restore(struct kho_test_state *state)
 {
-	const struct kho_vmalloc *pres;
+	struct kho_vmalloc pres, list;
 	const u32 *nr, *hops;
 	unsigned long bytes = 0;
 	phys_addr_t fdt_phys;
-	const u64 *folios;
+	u64 *folios = NULL;
 	struct folio *blob;
 	const void *fdt;
 	unsigned int i, bad;
@@ -695,18 +728,18 @@ static int kho_test_restore(struct kho_test_state *state)
 	}
 	hops = kho_test_prop(fdt, "hops", sizeof(*hops));
 	nr = kho_test_prop(fdt, "nr-folios", sizeof(*nr));
-	folios = nr ? kho_test_prop(fdt, "folios", *nr * sizeof(u64)) : NULL;
-	pres = kho_test_prop(fdt, "checksums", sizeof(*pres));
-	if (!hops || !folios || !*nr || !pres ||
-	    ((u64)pres->nr_folios << (pres->order + PAGE_SHIFT)) <
+	if (!hops || !nr || !*nr ||
+	    kho_test_vmalloc_prop(fdt, "folios", &list) < *nr * sizeof(u64) ||
+	    kho_test_vmalloc_prop(fdt, "checksums", &pres) <
 	    *nr * sizeof(u64)) {
 		pr_err("handed-over kho_test subtree is malformed\n");
 		goto out;
 	}
-	state->sums = kho_restore_vmalloc(pres);
+	folios = kho_restore_vmalloc(&list);
+	state->sums = kho_restore_vmalloc(&pres);
 	state->folios = kvcalloc(*nr, sizeof(*state->folios), GFP_KERNEL);
-	if (!state->sums || !state->folios) {
-		pr_err("cannot restore the checksums\n");
+	if (!folios || !state->sums || !state->folios) {
+		pr_err("cannot restore the folio list and the checksums\n");
 		goto out;
 	}
 
@@ -746,6 +779,7 @@ static int kho_test_restore(struct kho_test_state *state)
 		err = 0;
 	}
 out:
+	vfree(folios);
 	folio_put(blob);
 	if (err)
 		kho_test_free(state);
@@ -777,9 +811,15 @@ static void __exit kho_test_exit(void)
 {
 	if (!kho_test.nb.notifier_call)
 		return;
-	unregister_kho_notifier(&kho_test.nb);
-	kho_unpreserve_vmalloc(&kho_test.sums_pres);
+	/*
+	 * Unpreserve first: while the notifier is registered no finalize can
+	 * succeed (KHO cannot pin a module that is going), once it is not one
+	 * can, and the folios freed below would stay in the handover.
+	 */
+	WARN_ON(kho_unpreserve_vmalloc(&kho_test.list_pres));
+	WARN_ON(kho_unpreserve_vmalloc(&kho_test.sums_pres));
 	kho_test_unpreserve(&kho_test, kho_test.nr_folios);
+	unregister_kho_notifier(&kho_test.nb);
 	kho_test_free(&kho_test);
 }
 module_exit(kho_test_exit);

@@ -48,6 +48,8 @@ def parse_log(path):
             g["boot"] = {k: int(v) for k, v in KV.findall(msg)}
         elif msg.startswith("test_kho: restore-timing:"):
             g["api"] = {k: int(v) for k, v in KV.findall(msg)}
+        elif msg.startswith("test_kho: preserve-timing:"):
+            g["preserve"] = {k: int(v) for k, v in KV.findall(msg)}
         else:
             f = re.search(r"KHO: finalized: .* map of (\d+) bitmaps "
                           r"written in (\d+) ns", msg)
@@ -56,8 +58,9 @@ def parse_log(path):
     for g in gens:
         b = g.get("boot")
         if b:
-            for phase in ("check", "reserve", "index"):
-                b[phase + "_ns"] = b.pop(phase + "_cycles") * 1e6 / khz
+            for phase in ("check", "reserve", "index", "alloc_probe"):
+                if phase + "_cycles" in b:
+                    b[phase + "_ns"] = b.pop(phase + "_cycles") * 1e6 / khz
     return gens
 
 
@@ -71,6 +74,7 @@ def load(raw):
             n = hop["hop"]
             g = gens[n] if n < len(gens) else {}
             s = {"hop_ms": hop["hop_ms"], "gen": g,
+                 "prev": gens[n - 1] if 0 < n <= len(gens) else {},
                  "kernel_ms": hop["kernel_to_init_ms"],
                  "phases": {k: hop[k] for k in
                             ("shutdown_ms", "jump_ms", "kernel_ms")
@@ -164,6 +168,87 @@ def icount_section(S, p):
         p("Goal: KHO with 1 GiB preserved in 2 MiB folios at most 1.05× a "
           "plain kexec, and the KHO work below 1%% of the hop: %.4f× (%s).\n"
           % (r, "met" if r <= 1.05 else "missed"))
+
+
+def scale_section(S, p, out):
+    """Host scale: per-GiB and per-folio costs against preserved size."""
+    rows = []
+    for name, ss in S.items():
+        m = re.match(r"scale-(\d+)G-o(\d)(-scattered)?$", name)
+        if not m or not ss:
+            continue
+        s = ss[0]
+        b, api = s["gen"].get("boot"), s["gen"].get("api")
+        pre = s["prev"].get("preserve")
+        fin = s["finalize"]
+        if not b or not api or not pre:
+            continue
+        rows.append((int(m.group(1)), m.group(2), bool(m.group(3)), b, api,
+                     pre, fin[0] if fin else None))
+    if not rows:
+        return
+    p("## 6. Host scale (one hop each, wall-clock)\n")
+    p("A guest of %s; `test_kho` preserves the size given in folios of one "
+      "order, dense or with a spacer folio after each (one run per folio), "
+      "finalizes and kexecs.  preserve = `kho_preserve_folio()` of every "
+      "folio plus the folio list and checksums (vmalloc areas); finalize = "
+      "writing the map; boot = check + reserve + index in the next kernel; "
+      "regions = memblock's reserved regions after the reservations, and "
+      "the cost of one memblock page allocation with them in place; "
+      "restore = `kho_restore_folio()` of every folio.  Mainline reported "
+      "about 470-580 ms to serialize 48 GiB (10-12 ms per GiB).\n"
+      % os.environ.get("BENCH_SCALE_MEM", "16G"))
+    p("| preserved | folios | runs | map pages | preserve ms/GiB "
+      "| ns/folio | finalize ms/GiB | boot ms/GiB | boot ns/folio "
+      "| regions | alloc µs | restore ms/GiB | restore ns/folio |")
+    p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    plot = {}
+    for gib, order, scat, b, api, pre, fin in sorted(rows):
+        folios = b["folios"]
+        boot = b["check_ns"] + b["reserve_ns"] + b["index_ns"]
+        label = "%d GiB, %s%s" % (gib, "2 MiB" if order == "9" else "4 KiB",
+                                  ", scattered" if scat else "")
+        p("| %s | %d | %d | %d | %.1f | %.0f | %s | %.2f | %.1f | %d | %s "
+          "| %.1f | %.0f |" % (
+              label, folios, b["runs"], b["map_pages"],
+              pre["preserve_ns"] / 1e6 / gib, pre["preserve_ns"] / folios,
+              "%.2f" % (fin[1] / 1e6 / gib) if fin else "-",
+              boot / 1e6 / gib, boot / folios, b.get("reserved_regions", 0),
+              "%.1f" % (b["alloc_probe_ns"] / 1e3)
+              if "alloc_probe_ns" in b else "-",
+              api["restore_ns"] / 1e6 / gib, api["restore_ns"] / folios))
+        key = order + ("s" if scat else "")
+        plot.setdefault(key, []).append(
+            (gib, pre["preserve_ns"] / 1e6 / gib,
+             fin[1] / 1e6 / gib if fin else 0, boot / 1e6 / gib,
+             api["restore_ns"] / 1e6 / gib))
+    p("")
+    dat = os.path.join(out, "scale.dat")
+    keys = [k for k in ("0", "9", "0s") if k in plot]
+    with open(dat, "w") as fh:
+        for k in keys:
+            fh.write("# %s: GiB preserve finalize boot restore (ms/GiB)\n" % k)
+            for row in sorted(plot[k]):
+                fh.write("%d %.3f %.3f %.3f %.3f\n" % row)
+            fh.write("\n\n")
+    png = os.path.join(out, "scale.png")
+    titles = {"0": "4 KiB", "9": "2 MiB", "0s": "4 KiB scattered"}
+    series = []
+    for i, k in enumerate(keys):
+        for col, what in ((2, "preserve"), (3, "finalize"), (4, "boot"),
+                          (5, "restore")):
+            series.append("'%s' index %d using 1:%d with linespoints "
+                          "title '%s, %s'" % (dat, i, col, what, titles[k]))
+    gp = ("set terminal pngcairo size 1000,600\nset output '%s'\n"
+          "set title 'KHO cost per GiB against preserved size (QEMU TCG, "
+          "wall-clock)'\nset xlabel 'preserved memory (GiB)'\n"
+          "set ylabel 'ms per GiB'\nset logscale y\nset key outside\n"
+          "set grid\nplot %s\n" % (png, ", ".join(series)))
+    try:
+        subprocess.run(["gnuplot"], input=gp, text=True, check=True)
+        p("Plot: `build/bench/scale.png` (data: `build/bench/scale.dat`)\n")
+    except (OSError, subprocess.CalledProcessError) as e:
+        p("Plot: not drawn (%s)\n" % e)
 
 
 def main():
@@ -272,8 +357,11 @@ def main():
     p("| folio size | 64 MiB: runs, boot µs | 1 GiB: runs, boot µs "
       "| bytes × | runs × | boot time × | goal |")
     p("|---|---:|---:|---:|---:|---:|---|")
-    for order, label in (("9", "2 MiB"), ("0", "4 KiB")):
-        a, b = S.get("kho-64M-o%s" % order), S.get("kho-1G-o%s" % order)
+    for order, label, sfx in (("9", "2 MiB", ""), ("0", "4 KiB", ""),
+                              ("9", "2 MiB, instruction-counted", "-icount"),
+                              ("0", "4 KiB, instruction-counted", "-icount")):
+        a = S.get("kho-64M-o%s%s" % (order, sfx))
+        b = S.get("kho-1G-o%s%s" % (order, sfx))
         if not a or not b:
             continue
         ra, rb = med(field(a, "boot", "runs")), med(field(b, "boot", "runs"))
@@ -323,6 +411,9 @@ def main():
     p("## 4./5. Tracker memory and preserve API cost (`make bench-core`)\n")
     if os.path.exists(core_md):
         p(open(core_md).read())
+
+    # 6. Host scale
+    scale_section(S, p, out)
 
     # Plot
     dat = os.path.join(out, "restore.dat")

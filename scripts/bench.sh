@@ -1,20 +1,22 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# KHO benchmark: blackout against plain kexec, boot-time restore cost
-# against folios and runs, finalize cost against bitmaps, and (through
-# bench-core.sh) tracker memory and API cost.
+# KHO benchmark: blackout against plain kexec (wall-clock and
+# instruction-counted), boot-time restore cost against folios and runs,
+# finalize cost against bitmaps, host scale (up to 8 GiB and two million
+# folios), and (through bench-core.sh) tracker memory and API cost.
 #
 # Every configuration is a chain of HOPS (default 3) kexec hops in a QEMU
 # guest of BENCH_GUEST_MEM (default 3G), run RUNS (default 2) times,
-# interleaved so that host noise spreads over all of them.  Every hop is one
-# sample.  The kernel times its own phases (local_clock(), "KHO:
+# interleaved so that host noise spreads over all of them; the host-scale
+# ones (scale-*) are one hop, once.  Every hop is one sample.  The kernel times its own phases (local_clock(), "KHO:
 # restore-timing:" and "KHO: finalized:" lines) and test_kho times the
 # restore apart from the checksum verification; the guest TSC times the hop
 # itself.  scripts/bench-report.py turns the logs into build/bench/bench.md
-# and build/bench/restore.png.
+# with build/bench/restore.png and build/bench/scale.png.
 #
 # usage: bench.sh            (make bench; RUNS=, HOPS=, BENCH_GUEST_MEM=,
-#                             BENCH_ONLY=REGEX of configuration names)
+#                             BENCH_SCALE_MEM=, BENCH_ONLY=REGEX of
+#                             configuration names)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -33,44 +35,62 @@ configs=(
 	"plain-nokaslr|nokaslr"
 	"kho-0|kho=on kho_test_mem=0 kho_test_cycles=2"
 )
-for size in 64M 256M 1G; do
-	for order in 9 0; do
-		configs+=("kho-$size-o$order|kho=on kho_test_mem=$size kho_test_cycles=2 kho_test_args=order=$order,fast_fill=1")
+# add PREFIX SUFFIX SIZES ORDERS CYCLES MORE [CMDLINE]: one configuration
+# per size and order, test_kho filling fast (xorshift), with MORE test_kho
+# arguments, and finalizing CYCLES extra times
+add() {
+	local size order
+	for size in $3; do
+		for order in $4; do
+			configs+=("$1-$size-o$order$2|kho=on kho_test_mem=$size${5:+ kho_test_cycles=$5} kho_test_args=order=$order,fast_fill=1$6${7:+ $7}")
+		done
 	done
-done
-for size in 64M 256M; do
-	for order in 9 0; do
-		configs+=("kho-$size-o$order-scattered|kho=on kho_test_mem=$size kho_test_cycles=2 kho_test_args=order=$order,fast_fill=1,scatter=1")
-	done
-done
+}
+add kho "" "64M 256M 1G" "9 0" 2 ""
+add kho -scattered "64M 256M" "9 0" 2 ",scatter=1"
 # Before/after coalescing runs into single memblock reservations
 configs+=("kho-256M-o0-perfolio|kho=on kho_test_mem=256M kho_test_cycles=2 kho_test_args=order=0,fast_fill=1 kho_reserve_per_folio")
 configs+=("kho-1G-o0-perfolio|kho=on kho_test_mem=1G kho_test_cycles=2 kho_test_args=order=0,fast_fill=1 kho_reserve_per_folio")
 # The blackout again, instruction-counted (QEMU -icount): repeatable guest
-# time, where the wall-clock figures above move by tens of percent per hop
-for c in "plain|" "plain-nokaslr|nokaslr" "kho-0|kho=on kho_test_mem=0" \
-	"kho-1G-o9|kho=on kho_test_mem=1G kho_test_args=order=9,fast_fill=1"; do
+# time, where the wall-clock figures above move by tens of percent per hop;
+# and the 16x restore scaling, where boot work is a few milliseconds
+for c in "plain|" "plain-nokaslr|nokaslr" "kho-0|kho=on kho_test_mem=0"; do
 	configs+=("${c%%|*}-icount|${c#*|}")
 done
+add kho -icount "64M 1G" "9 0" "" ""
+# Host scale: 1, 4 and 8 GiB preserved in a guest of BENCH_SCALE_MEM
+# (default 16G), in 4 KiB (up to two million) and 2 MiB folios, dense, and
+# scattered with a spacer folio between any two; one hop each.  Scratch
+# holds memblock's reserved array while the next kernel reserves a million
+# runs: 24 bytes each, doubling
+add scale "" "1G 4G 8G" "0 9" "" "" kho_scratch=32M,128M,32M
+add scale -scattered "1G 4G" "0" "" ",scatter=1" kho_scratch=32M,128M,32M
 # BENCH_ONLY=REGEX: only the configurations whose name matches
 if [ -n "${BENCH_ONLY:-}" ]; then
 	mapfile -t configs < <(printf '%s\n' "${configs[@]}" |
 		awk -F'|' -v re="$BENCH_ONLY" '$1 ~ re')
 fi
 
-n=0 total=$((runs * ${#configs[@]}))
+nscale=$(printf '%s\n' "${configs[@]}" | grep -c '^scale-' || true)
+n=0 total=$((runs * ${#configs[@]} - (runs - 1) * nscale))
 for run in $(seq "$runs"); do
 	for c in "${configs[@]}"; do
 		name=${c%%|*}
 		append=${c#*|}
-		scenario=kho-restore icount=
+		scenario=kho-restore icount= m=$mem h=$hops timeout=$((120 + 60 * hops))
 		case "$name" in plain*) scenario=none ;; esac
 		case "$name" in *-icount) icount=--icount ;; esac
+		case "$name" in
+		scale-*)
+			# once, whatever RUNS says: minutes per configuration
+			[ "$run" -eq 1 ] || continue
+			m=${BENCH_SCALE_MEM:-16G} h=1 timeout=1800 ;;
+		esac
 		n=$((n + 1))
 		info "bench: $n of $total: $name, run $run"
 		python3 "$KHO_TOP/scripts/qemu-run.py" --name "bench-$name-$run" $icount \
-			--hops "$hops" --mem "$mem" --scenario "$scenario" \
-			--append "$append" --timeout $((120 + 60 * hops)) \
+			--hops "$h" --mem "$m" --scenario "$scenario" \
+			--append "$append" --timeout "$timeout" \
 			--json "$raw/$name-$run.json" >"$raw/$name-$run.tap" ||
 			die "bench-$name-$run failed; see build/logs/bench-$name-$run.log"
 		cp "$KHO_BUILD/logs/bench-$name-$run.log" "$raw/$name-$run.log"

@@ -149,10 +149,16 @@ err_free:
 }
 module_init(kho_oot_init);
 
+/*
+ * Unpreserve before unregistering: while the notifier is on the chain no
+ * finalize can succeed (this module is going, so KHO cannot pin it), but
+ * once it is off one can, and the unpreserve would then fail with -EBUSY
+ * and leave freed memory in the handover.
+ */
 static void __exit kho_oot_exit(void)
 {
+	WARN_ON(kho_unpreserve_folio(data));
 	unregister_kho_notifier(&kho_oot_nb);
-	kho_unpreserve_folio(data);
 	folio_put(data);
 	folio_put(fdt_folio);
 }
