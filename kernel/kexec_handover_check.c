@@ -323,6 +323,7 @@ static const char *kho_walk_bitmap(struct kho_walk *w,
 	const struct kho_check *c = w->c;
 	phys_addr_t span = PFN_PHYS(KHO_BITMAP_BITS) << order;
 	const unsigned long *bits;
+	unsigned int folios = 0;
 	const char *why;
 	unsigned long s, t;
 
@@ -350,9 +351,10 @@ static const char *kho_walk_bitmap(struct kho_walk *w,
 			return why;
 		if (w->v && w->v->run && !w->undo)
 			w->v->run(w->v, base, len, order);
+		folios += t - s;
 	}
 	if (w->v && w->v->bitmap && !w->undo)
-		w->v->bitmap(w->v, order, e->phys_start, (void *)bits);
+		w->v->bitmap(w->v, order, e->phys_start, (void *)bits, folios);
 	else if (w->v && w->v->map_page && !w->undo)
 		w->v->map_page(w->v, e->bitmap_phys, bits);
 	return NULL;

@@ -143,7 +143,7 @@ void kho_in_set_fdt(phys_addr_t fdt_phys);
 struct seq_file;
 int kho_in_index_alloc(unsigned long end_pfn);
 void kho_in_index_add(unsigned int order, phys_addr_t start,
-		      unsigned long *bits);
+		      unsigned long *bits, unsigned int folios);
 bool kho_in_index_has(unsigned int order, phys_addr_t start,
 		      const void *bits);
 void kho_in_unindexed(unsigned long folios, unsigned long pages);
@@ -192,8 +192,9 @@ static inline unsigned int kho_check_nr_scratch(const struct kho_check *c)
  * struct kho_map_visitor - what kho_check_map() does with a valid map
  * @run:      called for each run of preserved folios of one order
  * @bitmap:   if set, called for each bitmap page (instead of @map_page) once
- *            its runs were visited, with the order and start of its entry;
- *            it may write to the page (a claimed map is the reader's)
+ *            its runs were visited, with the order and start of its entry
+ *            and the number of folios it holds; it may write to the page
+ *            (a claimed map is the reader's)
  * @map_page: called for each chunk page, and each bitmap page unless
  *            @bitmap is set, once it has been read
  * @priv:     for the owner of the callbacks
@@ -202,7 +203,7 @@ struct kho_map_visitor {
 	void (*run)(const struct kho_map_visitor *v, phys_addr_t base,
 		    u64 len, unsigned int order);
 	void (*bitmap)(const struct kho_map_visitor *v, unsigned int order,
-		       phys_addr_t start, void *page);
+		       phys_addr_t start, void *page, unsigned int folios);
 	void (*map_page)(const struct kho_map_visitor *v, phys_addr_t phys,
 			 const void *page);
 	void *priv;

@@ -113,6 +113,8 @@ static struct kho_in_bitmap *kho_in_slot(unsigned long pfn,
  * @order: order of its folios
  * @start: physical address of the first page it covers
  * @bits:  the bitmap, a page of the previous kernel that boot reserved
+ * @folios: the number of bits set in @bits, which the caller counted as it
+ *         checked the bitmap
  *
  * The index keeps the page while folios in it are still to be restored.
  * kho_claim_map() proved the folios of all bitmaps apart, so a second
@@ -120,17 +122,16 @@ static struct kho_in_bitmap *kho_in_slot(unsigned long pfn,
  * the index does not keep (empty, or merged) is the caller's to free once
  * the whole map is indexed; kho_in_index_has() tells which.
  *
- * Context: Early boot, single threaded, after memblock_free_all().
+ * Context: Early boot, single threaded, before memblock_free_all().
  */
 void __init kho_in_index_add(unsigned int order, phys_addr_t start,
-			     unsigned long *bits)
+			     unsigned long *bits, unsigned int folios)
 {
-	unsigned int n = bitmap_weight(bits, KHO_BITMAP_BITS);
 	struct kho_in_bitmap *b;
 	unsigned long *kept;
 	unsigned long bit;
 
-	if (!n)
+	if (!folios)
 		return;
 	b = kho_in_slot(PHYS_PFN(start), order, &bit);
 	/* kho_check_map() accepted only folios below the end of RAM */
@@ -142,9 +143,9 @@ void __init kho_in_index_add(unsigned int order, phys_addr_t start,
 		bitmap_or(kept, kept, bits, KHO_BITMAP_BITS);
 	else
 		rcu_assign_pointer(b->bits, bits);
-	atomic_add(n, &b->left);
-	atomic_long_add(n, &kho_in_folios);
-	atomic_long_add((unsigned long)n << order, &kho_in_pages);
+	atomic_add(folios, &b->left);
+	atomic_long_add(folios, &kho_in_folios);
+	atomic_long_add((unsigned long)folios << order, &kho_in_pages);
 }
 
 /**

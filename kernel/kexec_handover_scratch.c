@@ -83,8 +83,15 @@ static struct {
 	bool map_freed;		/* ... and its pages freed or indexed */
 	bool indexed;		/* the index of its bitmaps is allocated */
 	/* What reading the map cost, and what it held */
-	cycles_t check, reserve, probe;
+	cycles_t check, room, reserve, probe;
 	unsigned long map_pages, runs, folios, pages, regions;
+	/*
+	 * Folios in each bitmap, in the order of the walk, counted as
+	 * kho_claim_map() checked them, so that indexing reads no bitmap
+	 * word again; NULL if there was no memory for it
+	 */
+	u32 *counts;
+	unsigned long nr_counts, counted;
 } kho_in __initdata = {
 	.c = {
 		.is_ram = kho_boot_is_ram, .va = kho_boot_va,
@@ -466,6 +473,21 @@ static void __init kho_count_deferred(unsigned long pfn, unsigned long end,
 		kho_deferred_folios[order] += (end - pfn) >> order;
 }
 
+static void __init kho_count_deferred_bitmap(unsigned int order,
+					     phys_addr_t start,
+					     const unsigned long *bits)
+{
+	unsigned long pfn = PHYS_PFN(start), s, t;
+
+	/* Most bitmaps lie wholly below the deferred memory of their node */
+	if (pfn + (KHO_BITMAP_BITS << order) <=
+	    NODE_DATA(early_pfn_to_nid(pfn))->first_deferred_pfn)
+		return;
+	for_each_set_bitrange(s, t, bits, KHO_BITMAP_BITS)
+		kho_count_deferred(pfn + (s << order), pfn + (t << order),
+				   order);
+}
+
 static void __init kho_report_deferred(void)
 {
 	char buf[NR_PAGE_ORDERS * 12] = "", *p = buf;
@@ -481,8 +503,9 @@ static void __init kho_report_deferred(void)
 		sum, kho_in.folios, buf);
 }
 #else
-static inline void kho_count_deferred(unsigned long pfn, unsigned long end,
-				      unsigned int order)
+static inline void kho_count_deferred_bitmap(unsigned int order,
+					     phys_addr_t start,
+					     const unsigned long *bits)
 {
 }
 
@@ -586,17 +609,52 @@ int __init kho_claim_early(phys_addr_t phys, u64 size)
 	return 0;
 }
 
+/* Count the folios of each bitmap as kho_claim_map() checks it */
+static void __init kho_record_bitmap(const struct kho_map_visitor *v,
+				     unsigned int order, phys_addr_t start,
+				     void *page, unsigned int folios)
+{
+	if (kho_in.counted < kho_in.nr_counts)
+		kho_in.counts[kho_in.counted++] = folios;
+}
+
+static const struct kho_map_visitor kho_record __initconst = {
+	.bitmap = kho_record_bitmap,
+};
+
+/* Room for a count per bitmap; without it, indexing counts them again */
+static void __init kho_counts_alloc(void)
+{
+	if (!kho_in.map_pages)
+		return;
+	kho_in.counts = memblock_alloc(kho_in.map_pages * sizeof(u32),
+				       sizeof(u32));
+	kho_in.nr_counts = kho_in.counts ? kho_in.map_pages : 0;
+	kho_in.counted = 0;
+}
+
+static void __init kho_counts_free(void)
+{
+	size_t size = kho_in.nr_counts * sizeof(u32);
+
+	if (!kho_in.counts)
+		return;
+	memblock_free(kho_in.counts, size);
+	kho_in.counts = NULL;
+	kho_in.nr_counts = 0;
+	kho_in.counted = 0;
+}
+
 /*
- * Index one bitmap of the map, once its early-adopted folios are taken out:
- * a folio lies wholly inside or outside such a range, since the range was
- * preserved as whole folios of its own.
+ * Index one bitmap of the map, with @folios set bits, once its early-adopted
+ * folios are taken out: a folio lies wholly inside or outside such a range,
+ * since the range was preserved as whole folios of its own.
  */
-static void __init kho_index_bitmap(const struct kho_map_visitor *v,
-				    unsigned int order, phys_addr_t start,
-				    void *page)
+static void __init kho_index_bitmap(unsigned int order, phys_addr_t start,
+				    unsigned long *bits, unsigned int folios)
 {
 	phys_addr_t span = PFN_PHYS(KHO_BITMAP_BITS) << order;
-	unsigned long *bits = page, bit;
+	unsigned long bit;
 	unsigned int i;
 
 	for (i = 0; i < kho_early_claims_cnt; i++) {
@@ -608,34 +666,61 @@ static void __init kho_index_bitmap(const struct kho_map_visitor *v,
 		for_each_set_bit(bit, bits, KHO_BITMAP_BITS) {
 			phys_addr_t folio = start + (PFN_PHYS(bit) << order);
 
-			if (kho_claimed_early(folio, PAGE_SIZE << order))
+			if (kho_claimed_early(folio, PAGE_SIZE << order)) {
 				clear_bit(bit, bits);
+				folios--;
+			}
 		}
 		break;
 	}
-	kho_in_index_add(order, start, bits);
+	kho_count_deferred_bitmap(order, start, bits);
+	kho_in_index_add(order, start, bits, folios);
 }
 
-static void __init kho_index_run(const struct kho_map_visitor *v,
-				 phys_addr_t base, u64 len, unsigned int order)
+/*
+ * Index every bitmap of a map that kho_claim_map() accepted, reading only its
+ * chunks: the folio counts of kho_record, or if there was no room for them,
+ * a count of each bitmap's bits.
+ */
+static void __init kho_index_map(phys_addr_t phys)
 {
-	kho_count_deferred(PHYS_PFN(base), PHYS_PFN(base + len), order);
+	unsigned long k = 0;
+
+	while (phys) {
+		const struct kho_mem_chunk *chunk = phys_to_virt(phys);
+		unsigned int i, order = chunk->hdr.order;
+
+		for (i = 0; i < chunk->hdr.num_elms; i++, k++) {
+			const struct kho_mem_bitmap_entry *e = &chunk->entries[i];
+			unsigned long *bits = phys_to_virt(e->bitmap_phys);
+			unsigned int folios;
+
+			if (k < kho_in.counted)
+				folios = kho_in.counts[k];
+			else
+				folios = bitmap_weight(bits, KHO_BITMAP_BITS);
+			kho_index_bitmap(order, e->phys_start, bits, folios);
+		}
+		phys = chunk->hdr.next_phys;
+	}
 }
 
 /*
  * kho_claim_map() proved every map page unique and apart from the runs of
  * preserved folios; still, free only a page that is reserved and, now that
  * the index is complete, covered by no preserved folio, so that nothing
- * preserved can ever be freed here.
+ * preserved can ever be freed here.  The page goes back to memblock, which
+ * is about to release all free memory: a page in deferred struct page memory
+ * must not reach the page allocator before its neighbours have struct pages.
  */
 static void __init kho_free_map_page(const void *page)
 {
-	struct page *p = virt_to_page(page);
+	phys_addr_t phys = __pa(page);
 	unsigned long head;
 
-	if (PageReserved(p) &&
-	    kho_preserved_folio(page_to_pfn(p), &head) < 0)
-		free_reserved_page(p);
+	if (memblock_is_region_reserved(phys, PAGE_SIZE) &&
+	    kho_preserved_folio(PHYS_PFN(phys), &head) < 0)
+		memblock_phys_free(phys, PAGE_SIZE);
 }
 
 /*
@@ -664,10 +749,6 @@ static void __init kho_free_map(phys_addr_t phys, bool all)
 
 static const struct kho_map_visitor kho_count __initconst = {
 	.run = kho_count_run, .map_page = kho_count_page,
-};
-
-static const struct kho_map_visitor kho_index __initconst = {
-	.run = kho_index_run, .bitmap = kho_index_bitmap,
 };
 
 /*
@@ -758,7 +839,7 @@ void __init kho_reserve_preserved(void)
 {
 	phys_addr_t map = 0;
 	const char *why;
-	cycles_t t0, t1;
+	cycles_t t0, t1, tr;
 
 	if (!kho_in.scratch_marked)
 		return;
@@ -777,19 +858,27 @@ void __init kho_reserve_preserved(void)
 	 */
 	if (!why)
 		why = kho_check_map(&kho_in.c, map, &kho_count);
+	tr = get_cycles();
+	if (!why)
+		kho_counts_alloc();
 	if (!why && memblock_reserve_room(kho_in.runs + kho_in.map_pages + 1))
 		why = "too many runs of preserved memory for scratch (raise kho_scratch=)";
 	t1 = get_cycles();
 	if (!why)
-		why = kho_claim_map(&kho_in.c, map, NULL);
+		why = kho_claim_map(&kho_in.c, map, &kho_record);
 	if (why) {
+		kho_counts_free();
 		memblock_set_kho_alloc(MEMBLOCK_KHO_ALLOC_ANY);
 		kho_unmark_scratch(true);
 		kho_drop_handover(why);
 		return;
 	}
-	/* check: the FDT and the counting walk; reserve: the claiming walk */
+	/*
+	 * check: the FDT, the counting walk and making room (room: the last
+	 * alone); reserve: the claiming walk
+	 */
 	kho_in.check = t1 - t0;
+	kho_in.room = t1 - tr;
 	kho_in.reserve = get_cycles() - t1;
 	/*
 	 * Until the page allocator starts, keep the big early allocations
@@ -807,36 +896,33 @@ void __init kho_reserve_preserved(void)
 	pr_info("reserved the memory preserved by the previous kernel\n");
 }
 
-/**
- * kho_memory_init_late - index the preserved folios for restore
- *
- * Called from mm_core_init() after memblock released memory to the page
- * allocator.  Keeps the bitmaps of the previous kernel's memory map that
- * still hold folios to restore as the record kho_restore_folio() reads
- * (kexec_handover_restore.c), and frees its chunks and empty bitmaps: work
- * in proportion to the map, whatever the number of folios.  Prints one
- * line with the cost of each step, in get_cycles() units: the scheduler
- * clock may not run yet this early.
+/*
+ * Index the preserved folios for restore: keep the bitmaps of the previous
+ * kernel's memory map that still hold folios to restore as the record
+ * kho_restore_folio() reads (kexec_handover_restore.c), and give its chunks
+ * and empty bitmaps back to memblock: work in proportion to the map, whatever
+ * the number of folios, and no bitmap word read again.  Prints one line with
+ * the cost of each step, in get_cycles() units: the scheduler clock may not
+ * run yet this early.
  */
-void __init kho_memory_init_late(void)
+static void __init kho_index_preserved(void)
 {
 	cycles_t t0;
 
-	if (!kho_in.map_phys)
-		return;
 	kho_in.map_freed = true;
 	if (!kho_in.indexed) {
 		pr_err("no memory to index the preserved-memory map: preserved memory stays reserved and cannot be restored\n");
 		kho_in_unindexed(kho_in.folios, kho_in.pages);
 		kho_free_map(kho_in.map_phys, true);
+		kho_counts_free();
 		return;
 	}
 	t0 = get_cycles();
-	/* Checked and claimed before: this walk cannot fail */
-	WARN_ON(kho_check_map(&kho_in.c, kho_in.map_phys, &kho_index));
+	kho_index_map(kho_in.map_phys);
 	kho_free_map(kho_in.map_phys, false);
-	pr_info("restore-timing: check_cycles=%llu reserve_cycles=%llu index_cycles=%llu map_pages=%lu runs=%lu folios=%lu pages=%lu reserved_regions=%lu alloc_probe_cycles=%llu\n",
-		(u64)kho_in.check, (u64)kho_in.reserve,
+	kho_counts_free();
+	pr_info("restore-timing: check_cycles=%llu room_cycles=%llu reserve_cycles=%llu index_cycles=%llu map_pages=%lu runs=%lu folios=%lu pages=%lu reserved_regions=%lu alloc_probe_cycles=%llu\n",
+		(u64)kho_in.check, (u64)kho_in.room, (u64)kho_in.reserve,
 		(u64)(get_cycles() - t0), kho_in.map_pages, kho_in.runs,
 		kho_in.folios, kho_in.pages, kho_in.regions,
 		(u64)kho_in.probe);
@@ -850,9 +936,10 @@ void __init kho_memory_init_late(void)
  * allocator.  On a cold boot the scratch regions were allocated from memblock
  * only to keep early allocations out; free exactly those allocations, so that
  * they reach the page allocator as MIGRATE_CMA pageblocks.  After a KHO
- * kexec, stop steering memblock allocations away from scratch, and keep the
- * incoming scratch list (reserved) as this boot's list, rewritten with the
- * copy that kho_scratch_init() checked.
+ * kexec, index the preserved folios for restore and give the map back to
+ * memblock, stop steering memblock allocations away from scratch, and keep
+ * the incoming scratch list (reserved) as this boot's list, rewritten with
+ * the copy that kho_scratch_init() checked.
  */
 void __init kho_memory_init(void)
 {
@@ -866,6 +953,8 @@ void __init kho_memory_init(void)
 		/* Still outside scratch, and only if the map was reserved */
 		kho_in.indexed = kho_in.map_phys &&
 				 !kho_in_index_alloc(kho_in.c.end_pfn);
+		if (kho_in.map_phys)
+			kho_index_preserved();
 		memblock_set_kho_alloc(MEMBLOCK_KHO_ALLOC_ANY);
 		/* Publish what was checked, not what the memory holds now */
 		kho_scratch = phys_to_virt(kho_in.c.h.scratch_phys);

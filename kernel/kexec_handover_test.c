@@ -1101,6 +1101,29 @@ static void kho_fake_map_page(const struct kho_map_visitor *v,
 	container_of(v, struct kho_fake_runs, v)->map_pages++;
 }
 
+/*
+ * What the walk tells a @bitmap visitor: folios per order, and whether each
+ * count equals the bits set in its page (restore indexes by these counts)
+ */
+struct kho_fake_counts {
+	struct kho_map_visitor v;
+	unsigned int bitmaps, folios[2];
+	bool exact;
+};
+
+static void kho_fake_bitmap(const struct kho_map_visitor *v,
+			    unsigned int order, phys_addr_t start, void *page,
+			    unsigned int folios)
+{
+	struct kho_fake_counts *c = container_of(v, struct kho_fake_counts, v);
+
+	c->bitmaps++;
+	if (order < ARRAY_SIZE(c->folios))
+		c->folios[order] += folios;
+	if (bitmap_weight(page, KHO_BITMAP_BITS) != folios)
+		c->exact = false;
+}
+
 /* A valid handover passes, and the walk visits exactly what was written. */
 static void kho_test_check_valid(struct kunit *test)
 {
@@ -1110,6 +1133,9 @@ static void kho_test_check_valid(struct kunit *test)
 	struct kho_fake *f = kho_fake_handover(test);
 	struct kho_fake_runs r = {
 		.v = { .run = kho_fake_run, .map_page = kho_fake_map_page },
+	};
+	struct kho_fake_counts cnt = {
+		.v = { .bitmap = kho_fake_bitmap }, .exact = true,
 	};
 	DECLARE_BITMAP(claimed, KHO_FAKE_PAGES) = { };
 	phys_addr_t map = 0;
@@ -1128,6 +1154,12 @@ static void kho_test_check_valid(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r.map_pages, 4U);
 	for (i = 0; i < ARRAY_SIZE(want); i++)
 		KUNIT_EXPECT_MEMEQ(test, r.run[i], want[i], sizeof(want[i]));
+	/* Five order-0 and two order-1 folios, in one bitmap each */
+	KUNIT_ASSERT_NULL(test, kho_check_map(&f->c, map, &cnt.v));
+	KUNIT_EXPECT_EQ(test, cnt.bitmaps, 2U);
+	KUNIT_EXPECT_EQ(test, cnt.folios[0], 5U);
+	KUNIT_EXPECT_EQ(test, cnt.folios[1], 2U);
+	KUNIT_EXPECT_TRUE(test, cnt.exact);
 	/* An empty map is valid too */
 	KUNIT_EXPECT_NULL(test, kho_check_map(&f->c, 0, NULL));
 }

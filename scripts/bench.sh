@@ -65,6 +65,10 @@ add kho -icount "64M 1G" "9 0" "" ""
 # runs: 24 bytes each, doubling
 add scale "" "1G 4G 8G" "0 9" "" "" kho_scratch=32M,128M,32M
 add scale -scattered "1G 4G" "0" "" ",scatter=1" kho_scratch=32M,128M,32M
+# ... and the scattered ones again instruction-counted, where the per-run
+# cost can be compared across sizes (wall-clock TCG cost grows with the
+# host's load and with memory QEMU has not touched yet)
+add scale -scattered-icount "1G 4G" "0" "" ",scatter=1" kho_scratch=32M,128M,32M
 # BENCH_ONLY=REGEX: only the configurations whose name matches
 if [ -n "${BENCH_ONLY:-}" ]; then
 	mapfile -t configs < <(printf '%s\n' "${configs[@]}" |

@@ -150,7 +150,6 @@ void kho_scratch_init(void);
 void kho_reserve_preserved(void);
 void kho_reserve_scratch(void);
 void kho_memory_init(void);
-void kho_memory_init_late(void);
 void kho_memory_init_done(void);
 bool kho_scratch_only(void);
 const struct kho_scratch_entry *kho_scratch_ranges(unsigned int *nr);
@@ -172,7 +171,6 @@ static inline void kho_scratch_init(void) { }
 static inline void kho_reserve_preserved(void) { }
 static inline void kho_reserve_scratch(void) { }
 static inline void kho_memory_init(void) { }
-static inline void kho_memory_init_late(void) { }
 static inline void kho_memory_init_done(void) { }
 static inline bool kho_scratch_only(void) { return false; }
 
