@@ -1608,10 +1608,13 @@ static int kho_finalize_get(void *data, u64 *val)
 }
 
 /*
- * An abort frees the memory map the loaded kexec image points the next
- * kernel at: refuse it while such an image is loaded.  Whether it does is
- * a property of the image, so a later load that fails (and leaves this
- * image loaded) cannot unlock the abort.
+ * A loaded KHO image points the next kernel at the FDT page and the scratch
+ * list, which live as long as this kernel, and kernel_kexec() finalizes the
+ * handover again if it was aborted: an abort is safe with such an image
+ * loaded.  Not with an image a debug fault gave copies that refer to the
+ * current map (kho_pinned): the abort would free what they point at.
+ * Whether the loaded image is pinned is a property of the image, so a later
+ * load that fails (and leaves this image loaded) cannot unlock the abort.
  */
 static int kho_abort_checked(struct kho_out *out)
 {
@@ -1619,8 +1622,8 @@ static int kho_abort_checked(struct kho_out *out)
 
 	if (!kexec_trylock())
 		return -EBUSY;
-	if (kexec_image && kexec_image->kho) {
-		pr_warn("abort refused: the loaded kexec image carries this handover; unload it first (kexec -u), then abort\n");
+	if (kexec_image && kexec_image->kho_pinned) {
+		pr_warn("abort refused: the loaded kexec image points at fault-injected copies of this handover; unload it first (kexec -u), then abort\n");
 		ret = -EBUSY;
 	} else {
 		ret = kho_out_abort(out);
@@ -1629,45 +1632,101 @@ static int kho_abort_checked(struct kho_out *out)
 	return ret;
 }
 
+/* Whether the debug fault changed what the image carries */
+static bool kho_handover_changed(const struct kho_handover *a,
+				 const struct kho_handover *b)
+{
+	return memcmp(a, b, sizeof(*a));
+}
+
 /**
  * kho_kexec_handover - describe the handover for a kexec image being loaded
  * @image: the image, of type %KEXEC_TYPE_DEFAULT
  * @h:     filled with the FDT and scratch list addresses
  *
- * A KHO kexec must carry a finalized handover: without one, the next kernel
- * would boot without the preserved memory, or from stale addresses.  Once
- * the loaded image carries the handover (@image->kho), aborting is refused
- * until it is unloaded or replaced.
+ * The image carries the handover whether or not it is finalized yet: the
+ * FDT and the scratch list stay where they are for the life of this kernel,
+ * and finalize writes the FDT's content.  kho_kexec_prepare() finalizes it,
+ * if nobody did, before the image is executed, so the next kernel never
+ * gets an unfinished or stale handover.  The image then is a KHO kexec
+ * (@image->kho).  A debug fault (KEXEC_HANDOVER_DEBUG) is injected only into
+ * an image loaded after finalize, and pins the handover until the image is
+ * unloaded or replaced (@image->kho_pinned).
  *
- * Context: Process context, with the kexec lock held (image loading).
- * Return: 0 with @h filled, -EOPNOTSUPP when KHO is off, -ENOENT (and a
- * warning) when the handover is not finalized; any other error fails the
- * load.
+ * Context: Process context, with the kexec lock held (image loading); takes
+ * &kho_out.lock.
+ * Return: 0 with @h filled, -EOPNOTSUPP when KHO is off or has no scratch;
+ * any other error fails the load.
  */
 int kho_kexec_handover(struct kimage *image, struct kho_handover *h)
 {
 	struct kho_out *out = &kho_out;
 	const struct kho_scratch_entry *scratch;
+	struct kho_handover loaded;
 	unsigned int nr;
 	int ret = 0;
 
 	if (!kho_enable)
 		return -EOPNOTSUPP;
 	scratch = kho_scratch_ranges(&nr);
-	mutex_lock(&out->lock);
-	if (!out->finalized || !scratch) {
-		pr_warn("kexec image loaded without a handover: the next kernel gets no preserved memory; finalize KHO first, then load again\n");
-		ret = -ENOENT;
-		goto unlock;
+	if (!scratch) {
+		pr_warn("kexec image loaded without a handover: this boot has no KHO scratch\n");
+		return -EOPNOTSUPP;
 	}
+	mutex_lock(&out->lock);
 	h->fdt_phys = virt_to_phys(out->fdt);
 	h->fdt_len = PAGE_SIZE;
 	h->scratch_phys = virt_to_phys((void *)scratch);
 	h->scratch_len = nr * sizeof(*scratch);
-	image->kho = true;
-	ret = kho_debug_fault(out, h);
-unlock:
+	loaded = *h;
+	if (out->finalized)
+		ret = kho_debug_fault(out, h);
+	else
+		ret = kho_debug_fault_unfinalized();
+	if (!ret) {
+		image->kho = true;
+		image->kho_pinned = kho_handover_changed(&loaded, h);
+		pr_info("kexec image loaded with the handover%s\n",
+			out->finalized ? ", finalized" :
+			"; it is finalized at the kexec reboot, if not before");
+	}
 	mutex_unlock(&out->lock);
+	return ret;
+}
+
+/**
+ * kho_kexec_prepare - finalize the handover for the kexec reboot
+ * @image: the image about to be executed
+ *
+ * Called by kernel_kexec() before anything shuts down.  For an image that
+ * carries the handover, finalizes it unless it was finalized already (an
+ * explicit finalize through debugfs stands as it is: what was preserved by
+ * then, and what the notifiers serialized then, is what the next kernel
+ * gets).  If finalize fails the reboot fails with its error and this kernel
+ * goes on as before: nothing is frozen or lost.
+ *
+ * Context: Process context, with the kexec lock held; takes &kho_out.lock
+ * and calls the KHO notifiers, which may sleep.
+ * Return: 0 if the image may be executed, else finalize's negative errno.
+ */
+int kho_kexec_prepare(struct kimage *image)
+{
+	struct kho_out *out = &kho_out;
+	int ret;
+
+	if (!image->kho)
+		return 0;
+	if (READ_ONCE(out->finalized))
+		return 0;
+	ret = kho_out_finalize(out);
+	/* A finalize through debugfs may have come first */
+	if (ret == -EBUSY && READ_ONCE(out->finalized))
+		ret = 0;
+	if (ret)
+		pr_err("kexec reboot refused: cannot finalize the handover (%pe); nothing was lost, fix the cause and retry\n",
+		       ERR_PTR(ret));
+	else
+		pr_info("finalized for the kexec reboot\n");
 	return ret;
 }
 

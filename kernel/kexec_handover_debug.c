@@ -314,6 +314,28 @@ int kho_debug_fault(struct kho_out *out, struct kho_handover *h)
 	return 0;
 }
 
+/**
+ * kho_debug_fault_unfinalized - the fault for an image loaded before finalize
+ *
+ * A corruption needs the finalized handover to copy, so only load_error
+ * applies to an image loaded before finalize; any other fault is not
+ * injected, and says so.
+ *
+ * Context: Process context, &kho_out.lock held.
+ * Return: -EIO for load_error, else 0.
+ */
+int kho_debug_fault_unfinalized(void)
+{
+	if (kho_fault == KHO_FAULT_LOAD_ERROR) {
+		pr_warn("fault load_error: failing this kexec load\n");
+		return -EIO;
+	}
+	if (kho_fault != KHO_FAULT_NONE)
+		pr_warn("fault %s not injected: it needs a handover finalized before the load\n",
+			kho_fault_names[kho_fault]);
+	return 0;
+}
+
 static ssize_t kho_fault_write(struct file *file, const char __user *ubuf,
 			       size_t len, loff_t *ppos)
 {

@@ -226,12 +226,18 @@ const char *kho_check_handover(struct kho_check *c, phys_addr_t *map);
 void kho_debug_scratch_only_begin(void);
 void kho_debug_scratch_only_end(void);
 int kho_debug_fault(struct kho_out *out, struct kho_handover *h);
+int kho_debug_fault_unfinalized(void);
 void kho_debug_debugfs(struct dentry *dir);
 #else
 static inline void kho_debug_scratch_only_begin(void) { }
 static inline void kho_debug_scratch_only_end(void) { }
 static inline int kho_debug_fault(struct kho_out *out,
 				  struct kho_handover *h)
+{
+	return 0;
+}
+
+static inline int kho_debug_fault_unfinalized(void)
 {
 	return 0;
 }

@@ -78,6 +78,8 @@ if grep -q '^ok' "$KHO_RESULTS/build.tap"; then
 		--hops 1 --scenario kho-order --append kho=on
 	run_test kho-nofinalize python3 "$KHO_TOP/scripts/qemu-run.py" --name kho-nofinalize \
 		--hops 1 --scenario kho-nofinalize --append kho=on
+	run_test kho-plainload python3 "$KHO_TOP/scripts/qemu-run.py" --name kho-plainload \
+		--hops 1 --scenario kho-plainload --append kho=on
 	run_test kho-oot python3 "$KHO_TOP/scripts/qemu-run.py" --name kho-oot \
 		--hops 2 --scenario kho-oot --append kho=on
 	run_test harness-faults "$KHO_TOP/scripts/selftest-harness.sh"

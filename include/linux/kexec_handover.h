@@ -129,7 +129,8 @@ struct kho_scratch_entry;
 
 /**
  * struct kho_handover - what a KHO kexec passes to the next kernel
- * @fdt_phys:     physical address of the finalized KHO FDT
+ * @fdt_phys:     physical address of the KHO FDT, finalized at the latest
+ *                when the image is executed
  * @fdt_len:      size of the FDT buffer
  * @scratch_phys: physical address of the scratch list
  *                (&struct kho_scratch_entry array)
@@ -154,6 +155,7 @@ void kho_memory_init_done(void);
 bool kho_scratch_only(void);
 const struct kho_scratch_entry *kho_scratch_ranges(unsigned int *nr);
 int kho_kexec_handover(struct kimage *image, struct kho_handover *h);
+int kho_kexec_prepare(struct kimage *image);
 int reserve_mem_kho_adopt(const char *name, phys_addr_t size,
 			  phys_addr_t align, phys_addr_t *start);
 
@@ -185,6 +187,11 @@ static inline int kho_kexec_handover(struct kimage *image,
 				     struct kho_handover *h)
 {
 	return -EOPNOTSUPP;
+}
+
+static inline int kho_kexec_prepare(struct kimage *image)
+{
+	return 0;
 }
 
 static inline int reserve_mem_kho_adopt(const char *name, phys_addr_t size,
