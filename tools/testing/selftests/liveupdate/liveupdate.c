@@ -271,4 +271,52 @@ TEST(close_device_keeps_sessions)
 	close(dev);
 }
 
+#define KHO_FINALIZE "/sys/kernel/debug/kho/out/finalize"
+
+static int kho_finalize(int on)
+{
+	int fd = open(KHO_FINALIZE, O_WRONLY);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, on ? "1" : "0", 1) == 1 ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Finalizing KHO freezes every session: creating one or preserving a file
+ * gives EBUSY, a session closed meanwhile is dropped at the abort, and
+ * after the abort everything works again.
+ */
+TEST_F(luo, kho_finalize_freezes)
+{
+	int s, s2, m = new_memfd(64 * 1024);
+
+	if (access(KHO_FINALIZE, W_OK))
+		SKIP(return, "no %s (debugfs, root)", KHO_FINALIZE);
+	s = create_session(self->dev, "freeze");
+	s2 = create_session(self->dev, "freeze-closed");
+	ASSERT_GE(s, 0);
+	ASSERT_GE(s2, 0);
+	ASSERT_GE(m, 0);
+	ASSERT_EQ(preserve_fd(s, m, 1), 0);
+	ASSERT_EQ(kho_finalize(1), 0);
+	ASSERT_EQ(create_session(self->dev, "freeze-new"), -EBUSY);
+	ASSERT_EQ(preserve_fd(s, m, 2), -EBUSY);
+	ASSERT_EQ(close(s2), 0);
+	/* Still listed in the handover until the abort */
+	ASSERT_EQ(create_session(self->dev, "freeze-closed"), -EBUSY);
+	ASSERT_EQ(kho_finalize(0), 0);
+	s2 = create_session(self->dev, "freeze-closed");
+	ASSERT_GE(s2, 0);
+	ASSERT_EQ(ftruncate(m, 4096), -1);
+	ASSERT_EQ(errno, EPERM);
+	close(s);
+	ASSERT_EQ(ftruncate(m, 4096), 0);
+	close(s2);
+	close(m);
+}
+
 TEST_HARNESS_MAIN
