@@ -32,3 +32,11 @@ else
 	ktap_check luo_left_unclaimed grep -q '^incoming lu-left unclaimed' $LUO_DBG
 	luo_run luo_selftest /bin/luo_selftest
 fi
+
+# With kmemleak (make check-debug's kernel): nothing leaked so far
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	echo scan >/sys/kernel/debug/kmemleak
+	echo scan >/sys/kernel/debug/kmemleak
+	sed 's/^/# /' /sys/kernel/debug/kmemleak
+	ktap_check luo_kmemleak_clean sh -c '! grep -q unreferenced /sys/kernel/debug/kmemleak'
+fi
