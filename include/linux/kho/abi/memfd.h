@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Live update of memfds: handover format, compatible "memfd-v2".
+ *
+ * ABI between two kernels: change nothing without a new compatible string.
+ */
+#ifndef _LINUX_KHO_ABI_MEMFD_H
+#define _LINUX_KHO_ABI_MEMFD_H
+
+#include <linux/bits.h>
+#include <linux/kho/abi/kexec_handover.h>
+#include <linux/types.h>
+
+/**
+ * DOC: memfd handover
+ *
+ * The LUO data handle of a memfd is the physical address of a preserved
+ * order-0 folio that starts with a &struct memfd_luo_ser.  Its ``folios``
+ * is a preserved vmalloc area (&struct kho_vmalloc) of ``nr_folios``
+ * &struct memfd_luo_folio entries, in increasing page index order.  Each
+ * names a folio, preserved with its order, that holds the file's pages
+ * from ``index`` on.  Indexes not covered by any folio are holes (which
+ * the outgoing kernel fills, so there are none in practice).
+ *
+ * A reader must check that ``size`` is at most ``UINT_MAX`` pages, that
+ * ``seals`` and ``flags`` hold only the bits below, that ``nr_folios``
+ * entries fit in the area, and that each folio lies inside the file, on an
+ * index that is a multiple of its size, after the previous one.
+ */
+
+#define MEMFD_LUO_COMPATIBLE	"memfd-v2"
+
+/* Record flag: the file's mode had no exec bits (MFD_NOEXEC_SEAL) */
+#define MEMFD_LUO_NOEXEC		BIT(0)
+#define MEMFD_LUO_FLAGS			MEMFD_LUO_NOEXEC
+
+/* Folio entry flags */
+#define MEMFD_LUO_FOLIO_DIRTY		BIT(0)
+#define MEMFD_LUO_FOLIO_UPTODATE	BIT(1)
+
+/**
+ * struct memfd_luo_folio - one folio of a preserved memfd
+ * @pfn:   page frame number of the folio
+ * @flags: %MEMFD_LUO_FOLIO_DIRTY, %MEMFD_LUO_FOLIO_UPTODATE
+ * @index: page index of the folio's first page in the file
+ */
+struct memfd_luo_folio {
+	u64 pfn:52;
+	u64 flags:12;
+	u64 index;
+};
+
+/**
+ * struct memfd_luo_ser - record of a preserved memfd
+ * @pos:       file position
+ * @size:      file size in bytes
+ * @seals:     F_SEAL_* seals (SEAL, SHRINK, GROW, WRITE, FUTURE_WRITE,
+ *             EXEC)
+ * @flags:     %MEMFD_LUO_NOEXEC
+ * @nr_folios: number of &struct memfd_luo_folio entries in @folios
+ * @folios:    preserved vmalloc area holding the entries; empty if
+ *             @nr_folios is 0
+ */
+struct memfd_luo_ser {
+	u64 pos;
+	u64 size;
+	u32 seals;
+	u32 flags;
+	u64 nr_folios;
+	struct kho_vmalloc folios;
+} __packed;
+
+#endif /* _LINUX_KHO_ABI_MEMFD_H */

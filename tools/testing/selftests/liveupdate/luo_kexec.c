@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Two-stage live update test: memfds survive a KHO kexec.
+ *
+ *   luo_kexec preserve MIB   before the kexec: create the sessions below,
+ *                            fill the memfds, preserve them, and leave a
+ *                            daemon holding the session fds
+ *   luo_kexec check MIB      after the kexec: retrieve and check them
+ *
+ * Sessions: "lu-main" with one MIB MiB memfd (token 42, sealed
+ * SHRINK|GROW, position 12345); "lu-multi" with two 1 MiB memfds of which
+ * only the first page was written (tokens 1 and 2); "lu-empty" with no
+ * file; "lu-left" with a memfd that stage 2 never retrieves.
+ *
+ * The kexec itself is the caller's: finalize KHO, kexec -s -l, kexec -e.
+ * Output is KTAP.
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/liveupdate.h>
+
+#define LUO_DEV		"/dev/liveupdate"
+#define MAIN_TOKEN	42
+#define MAIN_POS	12345
+#define MAIN_SEALS	(F_SEAL_SHRINK | F_SEAL_GROW)
+#define SMALL		(1UL << 20)
+
+static int ntests, nfailed;
+
+static void result(int ok, const char *name, const char *fmt, ...)
+{
+	char diag[256] = "";
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(diag, sizeof(diag), fmt, ap);
+	va_end(ap);
+	ntests++;
+	if (!ok)
+		nfailed++;
+	printf("%sok %d %s%s%s\n", ok ? "" : "not ", ntests, name,
+	       *diag ? " # " : "", diag);
+	fflush(stdout);
+}
+
+static uint64_t pattern(uint64_t i)
+{
+	uint64_t x = i * 0x9e3779b97f4a7c15ULL + 1;
+
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	return x ^ (x >> 29);
+}
+
+static int session(int dev, unsigned long cmd, const char *name)
+{
+	struct liveupdate_ioctl_create_session arg = { .size = sizeof(arg) };
+
+	snprintf((char *)arg.name, sizeof(arg.name), "%s", name);
+	if (ioctl(dev, cmd, &arg) < 0)
+		return -errno;
+	return arg.fd;
+}
+
+static int preserve(int s, int fd, uint64_t token)
+{
+	struct liveupdate_session_preserve_fd arg = {
+		.size = sizeof(arg), .fd = fd, .token = token,
+	};
+
+	return ioctl(s, LIVEUPDATE_SESSION_PRESERVE_FD, &arg) < 0 ? -errno : 0;
+}
+
+static int retrieve(int s, uint64_t token)
+{
+	struct liveupdate_session_retrieve_fd arg = {
+		.size = sizeof(arg), .token = token,
+	};
+
+	if (ioctl(s, LIVEUPDATE_SESSION_RETRIEVE_FD, &arg) < 0)
+		return -errno;
+	return arg.fd;
+}
+
+static int finish(int s)
+{
+	struct liveupdate_session_finish arg = { .size = sizeof(arg) };
+
+	return ioctl(s, LIVEUPDATE_SESSION_FINISH, &arg) < 0 ? -errno : 0;
+}
+
+/* A memfd of @size whose first @filled bytes hold the pattern */
+static int filled_memfd(size_t size, size_t filled)
+{
+	int fd = memfd_create("lu", MFD_ALLOW_SEALING);
+	uint64_t *p;
+	size_t i;
+
+	if (fd < 0 || ftruncate(fd, size) < 0)
+		return -1;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	for (i = 0; i < filled / 8; i++)
+		p[i] = pattern(i);
+	munmap(p, size);
+	return fd;
+}
+
+/* Bytes of @fd (@size long) that differ from the pattern up to @filled, 0 after */
+static long check_memfd(int fd, size_t size, size_t filled)
+{
+	uint64_t *p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	long bad = 0;
+	size_t i;
+
+	if (p == MAP_FAILED)
+		return -1;
+	for (i = 0; i < size / 8; i++)
+		if (p[i] != (i < filled / 8 ? pattern(i) : 0))
+			bad++;
+	munmap(p, size);
+	return bad;
+}
+
+static int stage_preserve(size_t size)
+{
+	int dev, s, m, m2, ready[2];
+	char c;
+
+	dev = open(LUO_DEV, O_RDWR);
+	result(dev >= 0, "open", "%s", dev < 0 ? strerror(errno) : "");
+	if (dev < 0)
+		return 1;
+
+	s = session(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, "lu-main");
+	m = filled_memfd(size, size);
+	result(s >= 0 && m >= 0, "main_create", "session %d memfd %d", s, m);
+	result(fcntl(m, F_ADD_SEALS, MAIN_SEALS) == 0 &&
+	       lseek(m, MAIN_POS, SEEK_SET) == MAIN_POS, "main_seal_seek", "");
+	result(preserve(s, m, MAIN_TOKEN) == 0, "main_preserve", "");
+	close(m);	/* the session holds it */
+
+	s = session(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, "lu-multi");
+	m = filled_memfd(SMALL, 4096);
+	m2 = filled_memfd(SMALL, 4096);
+	result(s >= 0 && preserve(s, m, 1) == 0 && preserve(s, m2, 2) == 0,
+	       "multi_preserve", "");
+	close(m);
+	close(m2);
+
+	s = session(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, "lu-empty");
+	result(s >= 0, "empty_create", "");
+
+	s = session(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, "lu-left");
+	m = filled_memfd(SMALL, SMALL);
+	result(s >= 0 && preserve(s, m, 9) == 0, "left_preserve", "");
+	close(m);
+	close(dev);	/* closing the device drops no session */
+
+	/* The daemon keeps the session fds open across the kexec */
+	if (pipe(ready))
+		return 1;
+	switch (fork()) {
+	case -1:
+		return 1;
+	case 0:
+		close(ready[0]);
+		setsid();
+		/* Let whoever reads our output see its end */
+		freopen("/dev/null", "r", stdin);
+		freopen("/dev/null", "w", stdout);
+		freopen("/dev/null", "w", stderr);
+		c = 1;
+		if (write(ready[1], &c, 1) != 1)
+			_exit(1);
+		close(ready[1]);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	result(read(ready[0], &c, 1) == 1, "daemon", "holding the sessions");
+	return 0;
+}
+
+static int stage_check(size_t size)
+{
+	int dev, s, m, m2, ret;
+	struct stat st, st2;
+	long bad;
+
+	dev = open(LUO_DEV, O_RDWR);
+	result(dev >= 0, "open", "%s", dev < 0 ? strerror(errno) : "");
+	if (dev < 0)
+		return 1;
+
+	s = session(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "lu-main");
+	result(s >= 0, "main_retrieve", "%d", s);
+	result(fcntl(s, F_GETFD) == FD_CLOEXEC, "main_session_cloexec", "");
+	ret = session(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "lu-main");
+	result(ret == -EINVAL, "main_retrieve_twice_einval", "%d", ret);
+	m = retrieve(s, MAIN_TOKEN);
+	result(m >= 0, "main_retrieve_fd", "%d", m);
+	result(fcntl(m, F_GETFD) == FD_CLOEXEC, "main_fd_cloexec", "");
+	ret = retrieve(s, MAIN_TOKEN + 1);
+	result(ret == -ENOENT, "main_unknown_token_enoent", "%d", ret);
+	m2 = retrieve(s, MAIN_TOKEN);
+	result(m2 >= 0 && m2 != m && !fstat(m, &st) && !fstat(m2, &st2) &&
+	       st.st_ino == st2.st_ino, "main_retrieve_fd_twice_same_file", "");
+	result(st.st_size == (off_t)size, "main_size", "%lld", (long long)st.st_size);
+	result(lseek(m, 0, SEEK_CUR) == MAIN_POS, "main_pos", "");
+	ret = fcntl(m, F_GET_SEALS);
+	result(ret == MAIN_SEALS, "main_seals", "%#x", ret);
+	bad = check_memfd(m, size, size);
+	result(bad == 0, "main_contents", "%ld bad words of %zu", bad, size / 8);
+	ret = finish(s);
+	result(ret == 0, "main_finish", "%d", ret);
+	/* The memfd is the user's now */
+	bad = check_memfd(m2, size, size);
+	result(bad == 0, "main_contents_after_finish", "%ld", bad);
+	close(m);
+	close(m2);
+	close(s);
+	ret = session(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "lu-main");
+	result(ret == -ENOENT, "main_finished_enoent", "%d", ret);
+
+	s = session(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "lu-multi");
+	m = retrieve(s, 1);
+	m2 = retrieve(s, 2);
+	result(s >= 0 && m >= 0 && m2 >= 0, "multi_retrieve", "");
+	result(check_memfd(m, SMALL, 4096) == 0 &&
+	       check_memfd(m2, SMALL, 4096) == 0, "multi_contents", "");
+	close(s);	/* finishes it */
+	close(m);
+	close(m2);
+
+	s = session(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "lu-empty");
+	result(s >= 0 && finish(s) == 0, "empty_finish", "");
+	close(s);
+	close(dev);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	size_t size;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s preserve|check MIB\n", argv[0]);
+		return 2;
+	}
+	size = strtoul(argv[2], NULL, 0) << 20;
+	printf("KTAP version 1\n");
+	if (!strcmp(argv[1], "preserve"))
+		stage_preserve(size);
+	else
+		stage_check(size);
+	printf("1..%d\n", ntests);
+	return nfailed ? 1 : 0;
+}
