@@ -73,6 +73,12 @@ if grep -q '^ok' "$KHO_RESULTS/build.tap"; then
 	run_test selftest-chain10-256M bash "$KHO_TOP/tools/testing/selftests/kho/vmtest.sh" \
 		-k "$KHO_OBJ" -n 10 -m 256M -r 1G -o "$KHO_BUILD/logs/selftest-chain10-256M.log"
 	run_test kho-faults "$KHO_TOP/scripts/test-kho-faults.sh"
+	# Live update the mainline way (kexec -s -l, then kexec -e, whose
+	# reboot serializes): the ioctl selftest, four sessions, then 10 hops
+	# carrying one sealed 256 MiB memfd, every byte checked at every hop
+	run_test luo-chain10-256M python3 "$KHO_TOP/scripts/qemu-run.py" \
+		--name luo-chain10-256M --hops 10 --scenario luo-memfd --timeout 600 \
+		--append "kho=on liveupdate=on luo_mib=256"
 	run_test kho-reserve-mem "$KHO_TOP/scripts/test-kho-reserve-mem.sh"
 	run_test kho-order python3 "$KHO_TOP/scripts/qemu-run.py" --name kho-order \
 		--hops 1 --scenario kho-order --append kho=on

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Build the guest initramfs: busybox-static, Debian's kexec with the shared
-# libraries it needs, the tsc helper, the guest scripts, the kernel itself
-# (so each generation can kexec the next) and the test modules.
+# libraries it needs, the tsc helper, the live update selftests, the guest
+# scripts, the kernel itself (so each generation can kexec the next) and
+# the test modules.
 #
 # usage: initramfs.sh [OUTPUT]   (default build/initramfs.cpio)
 set -euo pipefail
@@ -20,6 +21,20 @@ if [ ! -x "$tsc" ] || [ "$KHO_TOP/guest/tsc.c" -nt "$tsc" ]; then
 	gcc -static -O2 -Wall -o "$tsc" "$KHO_TOP/guest/tsc.c"
 fi
 
+# The live update selftests, static, against this tree's uAPI headers
+luo=$KHO_SRC/tools/testing/selftests/liveupdate
+hdr=$KHO_OBJ/usr/include
+kmake headers >/dev/null
+luo_bin() {	# luo_bin OUT SOURCE
+	if [ ! -x "$work/$1" ] || [ "$2" -nt "$work/$1" ] ||
+	   [ "$hdr/linux/liveupdate.h" -nt "$work/$1" ]; then
+		gcc -static -O2 -Wall -I"$hdr" -I"$KHO_SRC/tools/testing/selftests" \
+			-o "$work/$1" "$2" || die "cannot build $2"
+	fi
+}
+luo_bin luo_selftest "$luo/liveupdate.c"
+luo_bin luo_kexec "$luo/luo_kexec.c"
+
 list=$work/list
 {
 	for d in /bin /sbin /dev /proc /sys /tmp /boot /lib /lib/kho \
@@ -33,6 +48,9 @@ list=$work/list
 	echo "file /sbin/kexec /usr/sbin/kexec 0755 0 0"
 	echo "file /boot/bzImage $bz 0644 0 0"
 	echo "file /lib/kho/ktap.sh $KHO_TOP/guest/ktap.sh 0644 0 0"
+	echo "file /bin/luo_selftest $work/luo_selftest 0755 0 0"
+	echo "file /bin/luo_kexec $work/luo_kexec 0755 0 0"
+	echo "file /lib/kho/scenario/luo-memfd $luo/kexec-scenario.sh 0755 0 0"
 	for s in "$KHO_TOP"/guest/scenario/*; do
 		[ -f "$s" ] || continue
 		echo "file /lib/kho/scenario/${s##*/} $s 0755 0 0"

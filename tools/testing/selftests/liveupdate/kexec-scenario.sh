@@ -1,12 +1,26 @@
 # SPDX-License-Identifier: GPL-2.0
-# Scenario for the KHO harness guest (/lib/kho/scenario/, sourced by its
-# /init with the ktap_* helpers): generation 0 runs the ioctl selftest,
-# preserves memfds with luo_kexec and finalizes KHO; generation 1 checks
-# what came back and runs the selftest again.  Boot with
-# "kho=on liveupdate=on"; /bin/luo_selftest and /bin/luo_kexec must be in
-# the initramfs.
+# Scenario for the KHO harness guest (/lib/kho/scenario/luo-memfd, sourced
+# by its /init with the ktap_* helpers), a chain of live updates done the
+# mainline way: kexec -s -l, then kexec -e, whose reboot serializes the
+# sessions and finalizes KHO (nothing is finalized by hand).
+# - generation 0 runs the ioctl selftest and preserves the sessions of
+#   luo_kexec (a luo_mib= MiB memfd, default 64, sealed and positioned;
+#   two sparse memfds; an empty session; one never to be retrieved);
+# - generation 1 checks everything that came back, leaves "lu-left"
+#   unretrieved (debugfs shows it unclaimed) and preserves the big memfd
+#   again;
+# - every later generation checks the big memfd (every byte, size,
+#   position, seals), that "lu-left" is gone, and (but the last) carries
+#   the memfd on; the selftest runs again in the last one.
+# Boot with "kho=on liveupdate=on"; /bin/luo_selftest and /bin/luo_kexec
+# must be in the initramfs.
 
-LUO_MIB=${LUO_MIB:-64}
+LUO_MIB=64
+for arg in $(cat /proc/cmdline); do
+	case "$arg" in
+	luo_mib=*) LUO_MIB=${arg#*=} ;;
+	esac
+done
 LUO_DBG=/sys/kernel/debug/liveupdate
 
 luo_run() {	# luo_run NAME COMMAND...: one result, the output as diagnostics
@@ -22,15 +36,23 @@ if [ "$hop" -eq 0 ]; then
 	luo_run luo_selftest /bin/luo_selftest
 	luo_run luo_preserve /bin/luo_kexec preserve "$LUO_MIB"
 	sed 's/^/# /' $LUO_DBG
-	ktap_check kho_finalize sh -c 'echo 1 >/sys/kernel/debug/kho/out/finalize'
-	ktap_check luo_frozen grep -q '^state frozen' $LUO_DBG
+	ktap_check luo_not_frozen_before_reboot grep -q '^state normal' $LUO_DBG
 else
 	sed 's/^/# /' $LUO_DBG
 	ktap_check luo_incoming dmesg_has 'incoming sessions'
-	luo_run luo_check /bin/luo_kexec check "$LUO_MIB"
+	ktap_check luo_number_is_hop test "$(awk '/^liveupdate-number/ { print $2 }' $LUO_DBG)" = "$hop"
+	if [ "$hop" -eq 1 ]; then
+		mode=check-carry
+		[ "$hop" -lt "$hops" ] || mode=check
+	else
+		mode=carry
+		[ "$hop" -lt "$hops" ] || mode=main
+	fi
+	luo_run "luo_$mode" /bin/luo_kexec "$mode" "$LUO_MIB"
 	sed 's/^/# /' $LUO_DBG
-	ktap_check luo_left_unclaimed grep -q '^incoming lu-left unclaimed' $LUO_DBG
-	luo_run luo_selftest /bin/luo_selftest
+	[ "$hop" -eq 1 ] &&
+		ktap_check luo_left_unclaimed grep -q '^incoming lu-left unclaimed' $LUO_DBG
+	[ "$hop" -lt "$hops" ] || luo_run luo_selftest /bin/luo_selftest
 fi
 
 # With kmemleak (make check-debug's kernel): nothing leaked so far

@@ -6,13 +6,23 @@
  *                            fill the memfds, preserve them, and leave a
  *                            daemon holding the session fds
  *   luo_kexec check MIB      after the kexec: retrieve and check them
+ *   luo_kexec carry MIB      after a later kexec of a chain: only "lu-main"
+ *                            came (and "lu-left" is gone, never retrieved
+ *                            in the kernel before); check it, preserve the
+ *                            same memfd again into a new "lu-main", and
+ *                            leave a daemon holding it for the next kexec
+ *   luo_kexec check-carry MIB  check, then carry (the first kernel after
+ *                            the first kexec of a chain)
+ *   luo_kexec main MIB       carry without preserving again (the end of a
+ *                            chain)
  *
  * Sessions: "lu-main" with one MIB MiB memfd (token 42, sealed
  * SHRINK|GROW, position 12345); "lu-multi" with two 1 MiB memfds of which
  * only the first page was written (tokens 1 and 2); "lu-empty" with no
  * file; "lu-left" with a memfd that stage 2 never retrieves.
  *
- * The kexec itself is the caller's: finalize KHO, kexec -s -l, kexec -e.
+ * The kexec itself is the caller's: kexec -s -l, then kexec -e, whose reboot
+ * serializes the sessions and finalizes KHO.
  * Output is KTAP.
  */
 
@@ -136,10 +146,11 @@ static long check_memfd(int fd, size_t size, size_t filled)
 	return bad;
 }
 
+static int daemonize(void);
+
 static int stage_preserve(size_t size)
 {
-	int dev, s, m, m2, ready[2];
-	char c;
+	int dev, s, m, m2;
 
 	dev = open(LUO_DEV, O_RDWR);
 	result(dev >= 0, "open", "%s", dev < 0 ? strerror(errno) : "");
@@ -170,8 +181,15 @@ static int stage_preserve(size_t size)
 	result(s >= 0 && preserve(s, m, 9) == 0, "left_preserve", "");
 	close(m);
 	close(dev);	/* closing the device drops no session */
+	return daemonize();
+}
 
-	/* The daemon keeps the session fds open across the kexec */
+/* Leave a daemon that keeps this process's session fds across the kexec */
+static int daemonize(void)
+{
+	int ready[2];
+	char c;
+
 	if (pipe(ready))
 		return 1;
 	switch (fork()) {
@@ -196,9 +214,9 @@ static int stage_preserve(size_t size)
 	return 0;
 }
 
-static int stage_check(size_t size)
+static int stage_check(size_t size, int full, int carry)
 {
-	int dev, s, m, m2, ret;
+	int dev, s, m, m2, ret, out = -1;
 	struct stat st, st2;
 	long bad;
 
@@ -226,6 +244,13 @@ static int stage_check(size_t size)
 	result(ret == MAIN_SEALS, "main_seals", "%#x", ret);
 	bad = check_memfd(m, size, size);
 	result(bad == 0, "main_contents", "%ld bad words of %zu", bad, size / 8);
+	if (carry) {
+		/* Outgoing names are apart from incoming ones */
+		out = session(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, "lu-main");
+		result(out >= 0, "carry_session", "%d", out);
+		ret = out >= 0 ? preserve(out, m, MAIN_TOKEN) : out;
+		result(ret == 0, "carry_preserve", "%d", ret);
+	}
 	ret = finish(s);
 	result(ret == 0, "main_finish", "%d", ret);
 	/* The memfd is the user's now */
@@ -236,6 +261,13 @@ static int stage_check(size_t size)
 	close(s);
 	ret = session(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "lu-main");
 	result(ret == -ENOENT, "main_finished_enoent", "%d", ret);
+	if (!full) {
+		/* Not retrieved in the kernel before: not handed on again */
+		ret = session(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "lu-left");
+		result(ret == -ENOENT, "left_gone_enoent", "%d", ret);
+		close(dev);
+		return carry ? daemonize() : 0;
+	}
 
 	s = session(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "lu-multi");
 	m = retrieve(s, 1);
@@ -251,7 +283,7 @@ static int stage_check(size_t size)
 	result(s >= 0 && finish(s) == 0, "empty_finish", "");
 	close(s);
 	close(dev);
-	return 0;
+	return carry ? daemonize() : 0;
 }
 
 int main(int argc, char **argv)
@@ -259,15 +291,24 @@ int main(int argc, char **argv)
 	size_t size;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: %s preserve|check MIB\n", argv[0]);
+		fprintf(stderr, "usage: %s preserve|check|carry|check-carry|main MIB\n",
+			argv[0]);
 		return 2;
 	}
 	size = strtoul(argv[2], NULL, 0) << 20;
 	printf("KTAP version 1\n");
 	if (!strcmp(argv[1], "preserve"))
 		stage_preserve(size);
+	else if (!strcmp(argv[1], "check"))
+		stage_check(size, 1, 0);
+	else if (!strcmp(argv[1], "carry"))
+		stage_check(size, 0, 1);
+	else if (!strcmp(argv[1], "check-carry"))
+		stage_check(size, 1, 1);
+	else if (!strcmp(argv[1], "main"))
+		stage_check(size, 0, 0);
 	else
-		stage_check(size);
+		return 2;
 	printf("1..%d\n", ntests);
 	return nfailed ? 1 : 0;
 }
