@@ -79,6 +79,7 @@ if grep -q '^ok' "$KHO_RESULTS/build.tap"; then
 	run_test luo-chain10-256M python3 "$KHO_TOP/scripts/qemu-run.py" \
 		--name luo-chain10-256M --hops 10 --scenario luo-memfd --timeout 600 \
 		--append "kho=on liveupdate=on luo_mib=256"
+	run_test luo-faults "$KHO_TOP/scripts/test-luo-faults.sh"
 	run_test kho-reserve-mem "$KHO_TOP/scripts/test-kho-reserve-mem.sh"
 	run_test kho-order python3 "$KHO_TOP/scripts/qemu-run.py" --name kho-order \
 		--hops 1 --scenario kho-order --append kho=on

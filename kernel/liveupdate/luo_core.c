@@ -262,6 +262,7 @@ static int __init luo_init(void)
 	luo_deserialize();
 	debugfs_create_file("liveupdate", 0400, NULL, NULL,
 			    &luo_sessions_seq_fops);
+	luo_debug_init();
 	pr_info("enabled: /dev/liveupdate\n");
 	return 0;
 }

@@ -100,4 +100,17 @@ void luo_file_finish_all(struct luo_session *s);
 struct luo_file *luo_file_find(struct luo_session *s, u64 token);
 void luo_file_free_list(struct luo_session *s);
 
+/* luo_debug.c */
+#ifdef CONFIG_KEXEC_HANDOVER_DEBUG
+int luo_debug_fault(void *fdt);
+void luo_debug_init(void);
+#else
+static inline int luo_debug_fault(void *fdt)
+{
+	return 0;
+}
+
+static inline void luo_debug_init(void) { }
+#endif
+
 #endif /* _KERNEL_LIVEUPDATE_LUO_INTERNAL_H */

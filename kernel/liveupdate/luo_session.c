@@ -394,11 +394,14 @@ int luo_serialize(struct kho_serialization *ser)
 	if (ret)
 		goto err_free;
 	ret = kho_add_subtree(ser, LUO_FDT_NODE_NAME, folio_address(folio));
+	/* Debug only: a corruption KHO itself would refuse comes last */
+	if (!ret && luo_debug_fault(folio_address(folio)))
+		ret = -EINVAL;
 	if (ret)
 		goto err_unpreserve;
 	luo_fdt_folio = folio;
 	luo_frozen = true;
-	pr_info("handover %llu: %lu sessions frozen\n", luo_number + 1,
+	pr_info("handover %llu: %lu session(s) frozen\n", luo_number + 1,
 		luo_nr_outgoing);
 	goto out;
 
@@ -514,8 +517,8 @@ static const char *luo_deserialize_fdt(struct folio *folio)
 	const u64 *nr;
 	int off, sub, len;
 
-	if (fdt_check_header(fdt) || fdt_totalsize(fdt) > folio_size(folio))
-		return "not an FDT inside its folio";
+	if (!kho_fdt_check_full(fdt, folio_size(folio)))
+		return "not a well-formed FDT inside its folio";
 	if (fdt_node_check_compatible(fdt, 0, LUO_FDT_COMPATIBLE))
 		return "not compatible with " LUO_FDT_COMPATIBLE;
 	nr = fdt_getprop(fdt, 0, LUO_FDT_LIVEUPDATE_NUMBER, &len);
@@ -583,7 +586,7 @@ void luo_deserialize(void)
 
 		list_for_each_entry(s, &luo_incoming, list)
 			n++;
-		pr_info("live update %llu: %lu incoming sessions\n",
+		pr_info("live update %llu: %lu incoming session(s)\n",
 			luo_number, n);
 	}
 	mutex_unlock(&luo_mutex);

@@ -39,7 +39,7 @@ if [ "$hop" -eq 0 ]; then
 	ktap_check luo_not_frozen_before_reboot grep -q '^state normal' $LUO_DBG
 else
 	sed 's/^/# /' $LUO_DBG
-	ktap_check luo_incoming dmesg_has 'incoming sessions'
+	ktap_check luo_incoming dmesg_has 'incoming session(s)'
 	ktap_check luo_number_is_hop test "$(awk '/^liveupdate-number/ { print $2 }' $LUO_DBG)" = "$hop"
 	if [ "$hop" -eq 1 ]; then
 		mode=check-carry

@@ -15,6 +15,8 @@
  *                            the first kexec of a chain)
  *   luo_kexec main MIB       carry without preserving again (the end of a
  *                            chain)
+ *   luo_kexec nothing MIB    after a kexec whose state the kernel refused:
+ *                            no session of the preserve stage is there
  *
  * Sessions: "lu-main" with one MIB MiB memfd (token 42, sealed
  * SHRINK|GROW, position 12345); "lu-multi" with two 1 MiB memfds of which
@@ -286,12 +288,32 @@ static int stage_check(size_t size, int full, int carry)
 	return carry ? daemonize() : 0;
 }
 
+static int stage_nothing(void)
+{
+	static const char * const names[] = {
+		"lu-main", "lu-multi", "lu-empty", "lu-left",
+	};
+	int dev, ret;
+	unsigned int i;
+
+	dev = open(LUO_DEV, O_RDWR);
+	result(dev >= 0, "open", "%s", dev < 0 ? strerror(errno) : "");
+	if (dev < 0)
+		return 1;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		ret = session(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, names[i]);
+		result(ret == -ENOENT, "no_session", "%s: %d", names[i], ret);
+	}
+	close(dev);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	size_t size;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: %s preserve|check|carry|check-carry|main MIB\n",
+		fprintf(stderr, "usage: %s preserve|check|carry|check-carry|main|nothing MIB\n",
 			argv[0]);
 		return 2;
 	}
@@ -307,6 +329,8 @@ int main(int argc, char **argv)
 		stage_check(size, 1, 1);
 	else if (!strcmp(argv[1], "main"))
 		stage_check(size, 0, 0);
+	else if (!strcmp(argv[1], "nothing"))
+		stage_nothing();
 	else
 		return 2;
 	printf("1..%d\n", ntests);
