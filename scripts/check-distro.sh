@@ -6,7 +6,9 @@
 # module the test loads), checks that every built-in option of Debian's
 # config is still built in, then runs the selftest: a 3-hop KHO chain that
 # carries 256 MiB on two NUMA nodes with KASLR on, and reports CmaTotal and
-# CmaFree in every generation.  Prints KTAP; non-zero exit on any failure.
+# CmaFree in every generation; and a 3-hop live update chain carrying a
+# 256 MiB memfd in huge pages, charged to a memory cgroup.  Prints KTAP;
+# non-zero exit on any failure.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -44,6 +46,21 @@ ktap_result $rc selftest_chain3_256M_numa "$(echo "$out" | grep -m1 '# QEMU ran'
 # (two of them may draw the same slot)
 texts=$(grep -ao '_text at [0-9a-f]*' "$KHO_LOGS/selftest-chain3-256M.log" | sort -u | wc -l)
 ktap_result "$([ "$texts" -ge 2 ]; echo $?)" kaslr_on "$texts distinct _text addresses in 4 generations"
+
+# Live update on Debian's kernel: 3 hops carrying a 256 MiB memfd in
+# transparent huge pages, charged to the retrieving task's memory cgroup
+# in every generation, through the harness guest (its own initramfs)
+if bash "$KHO_TOP/scripts/initramfs.sh" "$KHO_BUILD/initramfs-distro.cpio" \
+	>"$KHO_LOGS/initramfs.log" 2>&1; then
+	out=$(python3 "$KHO_TOP/scripts/qemu-run.py" --name distro-luo-chain3 \
+		--kernel "$KHO_OBJ/arch/x86/boot/bzImage" \
+		--initrd "$KHO_BUILD/initramfs-distro.cpio" --hops 3 \
+		--scenario luo-memfd --timeout 400 \
+		--append "kho=on liveupdate=on luo_mib=256 luo_thp=1 luo_memcg=1")
+	ktap_relay "luo." "$out"
+else
+	ktap_result 1 luo_initramfs "see $KHO_LOGS/initramfs.log"
+fi
 
 echo "1..$KTAP_N"
 exit $KTAP_FAILED

@@ -12,15 +12,40 @@
 # - every later generation checks the big memfd (every byte, size,
 #   position, seals), that "lu-left" is gone, and (but the last) carries
 #   the memfd on; the selftest runs again in the last one.
+# With luo_thp=1, shmem uses transparent huge pages and the big memfd must
+# hold huge pages before the kexec and after each retrieve; with
+# luo_memcg=1, luo_kexec runs in a memory cgroup of its own, to which each
+# retrieve must charge the memfd.
 # Boot with "kho=on liveupdate=on"; /bin/luo_selftest and /bin/luo_kexec
 # must be in the initramfs.
 
-LUO_MIB=64
+LUO_MIB=64 thp=0 memcg=0
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	luo_mib=*) LUO_MIB=${arg#*=} ;;
+	luo_thp=1) thp=1 ;;
+	luo_memcg=1) memcg=1 ;;
 	esac
 done
+THP=/sys/kernel/mm/transparent_hugepage/shmem_enabled
+CG=/sys/fs/cgroup
+if [ $thp -eq 1 ]; then
+	ktap_check thp_shmem_always sh -c "echo always > $THP"
+	export LUO_EXPECT_THP=1
+fi
+if [ $memcg -eq 1 ]; then
+	ktap_check memcg_setup sh -c "mkdir -p $CG && mount -t cgroup2 none $CG &&
+		echo +memory > $CG/cgroup.subtree_control && mkdir -p $CG/lu$hop"
+	export LUO_MEMCG=$CG/lu$hop
+fi
+# luo_kexec runs in the cgroup, if there is one
+luo_kexec() {
+	if [ -n "${LUO_MEMCG:-}" ]; then
+		sh -c "echo \$\$ > $LUO_MEMCG/cgroup.procs && exec /bin/luo_kexec $*"
+	else
+		/bin/luo_kexec "$@"
+	fi
+}
 LUO_DBG=/sys/kernel/debug/liveupdate
 
 luo_run() {	# luo_run NAME COMMAND...: one result, the output as diagnostics
@@ -34,7 +59,7 @@ luo_run() {	# luo_run NAME COMMAND...: one result, the output as diagnostics
 
 if [ "$hop" -eq 0 ]; then
 	luo_run luo_selftest /bin/luo_selftest
-	luo_run luo_preserve /bin/luo_kexec preserve "$LUO_MIB"
+	luo_run luo_preserve luo_kexec preserve "$LUO_MIB"
 	sed 's/^/# /' $LUO_DBG
 	ktap_check luo_not_frozen_before_reboot grep -q '^state normal' $LUO_DBG
 else
@@ -48,7 +73,7 @@ else
 		mode=carry
 		[ "$hop" -lt "$hops" ] || mode=main
 	fi
-	luo_run "luo_$mode" /bin/luo_kexec "$mode" "$LUO_MIB"
+	luo_run "luo_$mode" luo_kexec "$mode" "$LUO_MIB"
 	sed 's/^/# /' $LUO_DBG
 	[ "$hop" -eq 1 ] &&
 		ktap_check luo_left_unclaimed grep -q '^incoming lu-left unclaimed' $LUO_DBG

@@ -23,6 +23,11 @@
  * only the first page was written (tokens 1 and 2); "lu-empty" with no
  * file; "lu-left" with a memfd that stage 2 never retrieves.
  *
+ * With LUO_EXPECT_THP=1 in the environment, the big memfd must hold huge
+ * pages (ShmemHugePages) once filled and once retrieved; with
+ * LUO_MEMCG=DIR (a cgroup v2 directory this process runs in), retrieving
+ * it must charge at least its size to DIR/memory.current.
+ *
  * The kexec itself is the caller's: kexec -s -l, then kexec -e, whose reboot
  * serializes the sessions and finalizes KHO.
  * Output is KTAP.
@@ -150,6 +155,48 @@ static long check_memfd(int fd, size_t size, size_t filled)
 
 static int daemonize(void);
 
+/* A /proc/meminfo field in kB, or -1 */
+static long meminfo(const char *field)
+{
+	char line[128];
+	size_t n = strlen(field);
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':')
+			kb = strtol(line + n + 1, NULL, 10);
+	fclose(f);
+	return kb;
+}
+
+/* The numbers that LUO_EXPECT_THP and LUO_MEMCG ask to check */
+static void check_thp_memcg(const char *when, size_t size, int memcg)
+{
+	const char *dir = getenv("LUO_MEMCG");
+	char path[256], buf[32] = "";
+	long huge;
+	FILE *f;
+
+	if (getenv("LUO_EXPECT_THP")) {
+		huge = meminfo("ShmemHugePages");
+		result(huge > 0, when, "ShmemHugePages %ld kB", huge);
+	}
+	if (!memcg || !dir)
+		return;
+	snprintf(path, sizeof(path), "%s/memory.current", dir);
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	result(strtoull(buf, NULL, 10) >= size, "main_charged_to_memcg",
+	       "%s memory.current %s", dir, buf[0] ? strtok(buf, "\n") : "?");
+}
+
 static int stage_preserve(size_t size)
 {
 	int dev, s, m, m2;
@@ -165,6 +212,7 @@ static int stage_preserve(size_t size)
 	result(fcntl(m, F_ADD_SEALS, MAIN_SEALS) == 0 &&
 	       lseek(m, MAIN_POS, SEEK_SET) == MAIN_POS, "main_seal_seek", "");
 	result(preserve(s, m, MAIN_TOKEN) == 0, "main_preserve", "");
+	check_thp_memcg("main_thp_filled", size, 0);
 	close(m);	/* the session holds it */
 
 	s = session(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, "lu-multi");
@@ -246,6 +294,7 @@ static int stage_check(size_t size, int full, int carry)
 	result(ret == MAIN_SEALS, "main_seals", "%#x", ret);
 	bad = check_memfd(m, size, size);
 	result(bad == 0, "main_contents", "%ld bad words of %zu", bad, size / 8);
+	check_thp_memcg("main_thp_restored", size, 1);
 	if (carry) {
 		/* Outgoing names are apart from incoming ones */
 		out = session(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, "lu-main");
