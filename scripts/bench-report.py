@@ -34,6 +34,11 @@ def parse_log(path):
         k = re.search(r"# kho-hop: from=\d+ tsc_khz=(\d+)", line)
         if k:
             khz = int(k.group(1))
+        lu = re.search(r"luo-timing: (.*)", line)
+        if lu and gens:
+            gens[-1].setdefault("luo", {}).update(
+                {k: int(v) for k, v in KV.findall(lu.group(1))})
+            continue
         m = KLINE.match(line.rstrip("\n"))
         if not m:
             continue
@@ -50,6 +55,8 @@ def parse_log(path):
             g["api"] = {k: int(v) for k, v in KV.findall(msg)}
         elif msg.startswith("test_kho: preserve-timing:"):
             g["preserve"] = {k: int(v) for k, v in KV.findall(msg)}
+        elif msg.startswith("liveupdate: handover ") and " frozen in " in msg:
+            g["freeze_ns"] = int(msg.split(" frozen in ")[1].split()[0])
         else:
             f = re.search(r"KHO: finalized: .* map of (\d+) bitmaps "
                           r"written in (\d+) ns", msg)
@@ -169,6 +176,53 @@ def icount_section(S, p):
         p("Goal: KHO with 1 GiB preserved in 2 MiB folios at most 1.05× a "
           "plain kexec, and the KHO work below 1%% of the hop: %.4f× (%s).\n"
           % (r, "met" if r <= 1.05 else "missed"))
+
+
+def luo_section(S, p):
+    """Live update of a memfd: its costs per GiB and the blackout."""
+    rows = []
+    for name in sorted(S):
+        if re.match(r"luo-\d+[MG](-icount)?$", name):
+            rows.append(name)
+    if not rows:
+        return
+    p("## 7. Live update: a memfd through /dev/liveupdate\n")
+    p("`luo_kexec` (tools/testing/selftests/liveupdate) fills a memfd, "
+      "preserves it into a session and keeps the session in a daemon; "
+      "`kexec -e` serializes it (freeze) and finalizes KHO; the next "
+      "kernel's `luo_kexec` retrieves it, checks every byte (not timed) "
+      "and preserves it again for the next hop.  preserve = the "
+      "PRESERVE_FD ioctl (pinning every folio and preserving it with KHO), "
+      "before the reboot; freeze = LUO's serialization in the reboot "
+      "(`liveupdate: handover N: ... frozen in`); retrieve = the "
+      "RETRIEVE_FD ioctl in the next kernel (every folio restored and put "
+      "back at its index).  Blackout = `kexec -e` to the next `/init` "
+      "plus retrieve: when the VM has its memory back.  Plain = the same "
+      "kernel and initrd, plain kexec, nothing preserved.\n")
+    p("| configuration | memfd | preserve ms/GiB | freeze ms/GiB "
+      "| retrieve ms/GiB | blackout ms | plain kexec ms | blackout / plain |")
+    p("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name in rows:
+        ss = [x for x in S[name] if "luo" in x["gen"]
+              and "retrieve_ns" in x["gen"]["luo"]]
+        if not ss:
+            continue
+        gib = ss[0]["gen"]["luo"]["bytes"] / 2 ** 30
+        pre = [x["prev"]["luo"]["preserve_ns"] / 1e6 / gib for x in ss
+               if "preserve_ns" in x["prev"].get("luo", {})]
+        frz = [x["prev"]["freeze_ns"] / 1e6 / gib for x in ss
+               if "freeze_ns" in x["prev"]]
+        ret = [x["gen"]["luo"]["retrieve_ns"] / 1e6 / gib for x in ss]
+        black = [x["hop_ms"] + x["gen"]["luo"]["retrieve_ns"] / 1e6
+                 for x in ss]
+        plain = S.get("plain-icount" if name.endswith("-icount")
+                      else "plain")
+        pm = med([x["hop_ms"] for x in plain]) if plain else None
+        p("| %s | %.0f MiB | %s | %s | %s | %s | %s | %s |" % (
+            name, gib * 1024, spread(pre), spread(frz, 1, "%.2f"),
+            spread(ret), spread(black), "%.1f" % pm if pm else "-",
+            "%.3f" % (med(black) / pm) if pm else "-"))
+    p("")
 
 
 def scale_icount_section(S, p):
@@ -456,6 +510,9 @@ def main():
     # 6. Host scale
     scale_section(S, p, out)
     scale_icount_section(S, p)
+
+    # 7. Live update
+    luo_section(S, p)
 
     # Plot
     dat = os.path.join(out, "restore.dat")

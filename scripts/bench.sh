@@ -3,7 +3,8 @@
 # KHO benchmark: blackout against plain kexec (wall-clock and
 # instruction-counted), boot-time restore cost against folios and runs,
 # finalize cost against bitmaps, host scale (up to 8 GiB and two million
-# folios), and (through bench-core.sh) tracker memory and API cost.
+# folios), live update of a 1 GiB memfd, and (through bench-core.sh)
+# tracker memory and API cost.
 #
 # Every configuration is a chain of HOPS (default 3) kexec hops in a QEMU
 # guest of BENCH_GUEST_MEM (default 3G), run RUNS (default 2) times,
@@ -58,6 +59,9 @@ for c in "plain|" "plain-nokaslr|nokaslr" "kho-0|kho=on kho_test_mem=0"; do
 	configs+=("${c%%|*}-icount|${c#*|}")
 done
 add kho -icount "64M 1G" "9 0" "" ""
+# Live update: a 1 GiB memfd through /dev/liveupdate, carried hop by hop
+configs+=("luo-1G|kho=on liveupdate=on luo_mib=1024")
+configs+=("luo-1G-icount|kho=on liveupdate=on luo_mib=1024")
 # Host scale: 1, 4 and 8 GiB preserved in a guest of BENCH_SCALE_MEM
 # (default 16G), in 4 KiB (up to two million) and 2 MiB folios, dense, and
 # scattered with a spacer folio between any two; one hop each.  Scratch
@@ -82,7 +86,7 @@ for run in $(seq "$runs"); do
 		name=${c%%|*}
 		append=${c#*|}
 		scenario=kho-restore icount= m=$mem h=$hops timeout=$((120 + 60 * hops))
-		case "$name" in plain*) scenario=none ;; esac
+		case "$name" in plain*) scenario=none ;; luo-*) scenario=luo-memfd ;; esac
 		case "$name" in *-icount) icount=--icount ;; esac
 		case "$name" in
 		scale-*)

@@ -76,6 +76,13 @@ out=$(python3 "$run" --name debug-oot --hops 2 --scenario kho-oot \
 	--append kho=on)
 ktap_relay "oot." "$out"
 
+# Live update under the sanitizers: 3 hops carrying a 64 MiB memfd, the
+# ioctl selftest in the first and last kernel, and a kmemleak scan in every
+# generation (the scenario fails on a leak)
+out=$(python3 "$run" --name debug-luo --hops 3 --scenario luo-memfd \
+	--timeout 900 --append "kho=on liveupdate=on luo_mib=64")
+ktap_relay "luo." "$out"
+
 # Races under lockdep and kmemleak: 60 s of threads preserving and
 # unpreserving while user space finalizes, aborts and cycles a notifier
 # module; then the data preserved before crosses the kexec intact

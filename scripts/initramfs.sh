@@ -34,6 +34,7 @@ luo_bin() {	# luo_bin OUT SOURCE
 }
 luo_bin luo_selftest "$luo/liveupdate.c"
 luo_bin luo_kexec "$luo/luo_kexec.c"
+luo_bin luo-vm "$KHO_TOP/guest/luo-vm.c"
 
 list=$work/list
 {
@@ -50,6 +51,7 @@ list=$work/list
 	echo "file /lib/kho/ktap.sh $KHO_TOP/guest/ktap.sh 0644 0 0"
 	echo "file /bin/luo_selftest $work/luo_selftest 0755 0 0"
 	echo "file /bin/luo_kexec $work/luo_kexec 0755 0 0"
+	echo "file /bin/luo-vm $work/luo-vm 0755 0 0"
 	echo "file /lib/kho/scenario/luo-memfd $luo/kexec-scenario.sh 0755 0 0"
 	for s in "$KHO_TOP"/guest/scenario/*; do
 		[ -f "$s" ] || continue

@@ -19,6 +19,7 @@
 #include <linux/kexec_handover.h>
 #include <linux/libfdt.h>
 #include <linux/mm.h>
+#include <linux/sched/clock.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -370,7 +371,9 @@ static struct folio *luo_fdt_build(void)
 int luo_serialize(struct kho_serialization *ser)
 {
 	struct luo_session *s, *failed = NULL;
+	unsigned long files = 0;
 	struct folio *folio;
+	u64 t0 = local_clock();
 	int ret = 0;
 
 	mutex_lock(&luo_mutex);
@@ -384,6 +387,7 @@ int luo_serialize(struct kho_serialization *ser)
 			failed = s;
 			goto err_thaw;
 		}
+		files += s->nr_files;
 	}
 	folio = luo_fdt_build();
 	if (IS_ERR(folio)) {
@@ -401,8 +405,8 @@ int luo_serialize(struct kho_serialization *ser)
 		goto err_unpreserve;
 	luo_fdt_folio = folio;
 	luo_frozen = true;
-	pr_info("handover %llu: %lu session(s) frozen\n", luo_number + 1,
-		luo_nr_outgoing);
+	pr_info("handover %llu: %lu session(s) with %lu file(s) frozen in %llu ns\n",
+		luo_number + 1, luo_nr_outgoing, files, local_clock() - t0);
 	goto out;
 
 err_unpreserve:

@@ -45,6 +45,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/liveupdate.h>
@@ -155,6 +156,14 @@ static long check_memfd(int fd, size_t size, size_t filled)
 
 static int daemonize(void);
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 /* A /proc/meminfo field in kB, or -1 */
 static long meminfo(const char *field)
 {
@@ -199,7 +208,8 @@ static void check_thp_memcg(const char *when, size_t size, int memcg)
 
 static int stage_preserve(size_t size)
 {
-	int dev, s, m, m2;
+	int dev, s, m, m2, ret;
+	uint64_t t0;
 
 	dev = open(LUO_DEV, O_RDWR);
 	result(dev >= 0, "open", "%s", dev < 0 ? strerror(errno) : "");
@@ -211,7 +221,11 @@ static int stage_preserve(size_t size)
 	result(s >= 0 && m >= 0, "main_create", "session %d memfd %d", s, m);
 	result(fcntl(m, F_ADD_SEALS, MAIN_SEALS) == 0 &&
 	       lseek(m, MAIN_POS, SEEK_SET) == MAIN_POS, "main_seal_seek", "");
-	result(preserve(s, m, MAIN_TOKEN) == 0, "main_preserve", "");
+	t0 = now_ns();
+	ret = preserve(s, m, MAIN_TOKEN);
+	printf("# luo-timing: preserve_ns=%llu bytes=%zu\n",
+	       (unsigned long long)(now_ns() - t0), size);
+	result(ret == 0, "main_preserve", "%d", ret);
 	check_thp_memcg("main_thp_filled", size, 0);
 	close(m);	/* the session holds it */
 
@@ -268,6 +282,7 @@ static int stage_check(size_t size, int full, int carry)
 {
 	int dev, s, m, m2, ret, out = -1;
 	struct stat st, st2;
+	uint64_t t0;
 	long bad;
 
 	dev = open(LUO_DEV, O_RDWR);
@@ -280,7 +295,10 @@ static int stage_check(size_t size, int full, int carry)
 	result(fcntl(s, F_GETFD) == FD_CLOEXEC, "main_session_cloexec", "");
 	ret = session(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "lu-main");
 	result(ret == -EINVAL, "main_retrieve_twice_einval", "%d", ret);
+	t0 = now_ns();
 	m = retrieve(s, MAIN_TOKEN);
+	printf("# luo-timing: retrieve_ns=%llu bytes=%zu\n",
+	       (unsigned long long)(now_ns() - t0), size);
 	result(m >= 0, "main_retrieve_fd", "%d", m);
 	result(fcntl(m, F_GETFD) == FD_CLOEXEC, "main_fd_cloexec", "");
 	ret = retrieve(s, MAIN_TOKEN + 1);
@@ -299,7 +317,10 @@ static int stage_check(size_t size, int full, int carry)
 		/* Outgoing names are apart from incoming ones */
 		out = session(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, "lu-main");
 		result(out >= 0, "carry_session", "%d", out);
+		t0 = now_ns();
 		ret = out >= 0 ? preserve(out, m, MAIN_TOKEN) : out;
+		printf("# luo-timing: preserve_ns=%llu bytes=%zu\n",
+		       (unsigned long long)(now_ns() - t0), size);
 		result(ret == 0, "carry_preserve", "%d", ret);
 	}
 	ret = finish(s);
