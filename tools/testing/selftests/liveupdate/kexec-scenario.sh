@@ -54,7 +54,8 @@ luo_run() {	# luo_run NAME COMMAND...: one result, the output as diagnostics
 	"$@" >/tmp/luo.log 2>&1
 	rc=$?
 	sed 's/^/# /' /tmp/luo.log
-	ktap_result $rc "$name" "$(grep -c '^ok' /tmp/luo.log) ok, $(grep -c '^not ok' /tmp/luo.log) not ok"
+	ktap_result $rc "$name" \
+		"$(grep -c '^ok' /tmp/luo.log) ok, $(grep -c '^not ok' /tmp/luo.log) not ok"
 }
 
 if [ "$hop" -eq 0 ]; then
@@ -65,7 +66,8 @@ if [ "$hop" -eq 0 ]; then
 else
 	sed 's/^/# /' $LUO_DBG
 	ktap_check luo_incoming dmesg_has 'incoming session(s)'
-	ktap_check luo_number_is_hop test "$(awk '/^liveupdate-number/ { print $2 }' $LUO_DBG)" = "$hop"
+	n=$(awk '/^liveupdate-number/ { print $2 }' $LUO_DBG)
+	ktap_check luo_number_is_hop test "$n" = "$hop"
 	if [ "$hop" -eq 1 ]; then
 		mode=check-carry
 		[ "$hop" -lt "$hops" ] || mode=check

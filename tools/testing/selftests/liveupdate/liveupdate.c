@@ -121,11 +121,11 @@ TEST_F(luo, size_convention)
 	} big = { .a.size = sizeof(big) };
 	struct liveupdate_ioctl_create_session arg = { .size = 8 };
 
-	strcpy((char *)arg.name, "size");
+	snprintf((char *)arg.name, sizeof(arg.name), "%s", "size");
 	ASSERT_LT(ioctl(self->dev, LIVEUPDATE_IOCTL_CREATE_SESSION, &arg), 0);
 	ASSERT_EQ(errno, EINVAL);
 
-	strcpy((char *)big.a.name, "size");
+	snprintf((char *)big.a.name, sizeof(big.a.name), "%s", "size");
 	big.tail = 1;
 	ASSERT_LT(ioctl(self->dev, LIVEUPDATE_IOCTL_CREATE_SESSION, &big), 0);
 	ASSERT_EQ(errno, E2BIG);
@@ -156,7 +156,7 @@ TEST_F(luo, retrieve_unknown_enoent)
 {
 	struct liveupdate_ioctl_retrieve_session arg = { .size = sizeof(arg) };
 
-	strcpy((char *)arg.name, "no-such-session-here");
+	snprintf((char *)arg.name, sizeof(arg.name), "%s", "no-such-session-here");
 	ASSERT_LT(ioctl(self->dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &arg), 0);
 	ASSERT_EQ(errno, ENOENT);
 }
