@@ -80,6 +80,11 @@ if grep -q '^ok' "$KHO_RESULTS/build.tap"; then
 		--name luo-chain10-256M --hops 10 --scenario luo-memfd --timeout 600 \
 		--append "kho=on liveupdate=on luo_mib=256"
 	run_test luo-faults "$KHO_TOP/scripts/test-luo-faults.sh"
+	# The same through the kernel selftest, runnable on any built tree:
+	# the KHO selftest chain with a 64 MiB memfd and three more sessions,
+	# each hop finalized by hand before kexec -e
+	run_test luo-selftest-chain3 bash "$KHO_TOP/tools/testing/selftests/liveupdate/vmtest.sh" \
+		-k "$KHO_OBJ" -n 3 -m 16M -o "$KHO_BUILD/logs/luo-selftest-chain3.log"
 	run_test kho-reserve-mem "$KHO_TOP/scripts/test-kho-reserve-mem.sh"
 	run_test kho-order python3 "$KHO_TOP/scripts/qemu-run.py" --name kho-order \
 		--hops 1 --scenario kho-order --append kho=on

@@ -21,7 +21,15 @@
 # Kernel command line: kho_selftest.gen=K (this generation, 0 first),
 # kho_selftest.hops=N (the last generation is N), kho_selftest.mem=SIZE
 # (test_kho max_mem=), kho_selftest.nodes=N (optional: expect N NUMA
-# nodes).  The kernel ignores these dotted parameters.
+# nodes), kho_selftest.luo=MIB (optional: live update too, see below).
+# The kernel ignores these dotted parameters.
+#
+# With kho_selftest.luo=MIB (vmtest.sh -l, booted with liveupdate=on),
+# /bin/luo_kexec (tools/testing/selftests/liveupdate) also carries a MIB MiB
+# memfd and three more sessions through the chain: generation 0 preserves
+# them, generation 1 checks them all, every later one checks the memfd,
+# and each but the last preserves it again.  The explicit finalize above
+# then freezes the sessions, before the kexec reboot.
 #
 # Every line for the host starts with "kho-selftest: ":
 #   gen=K hops=N begin            first line of a generation
@@ -52,6 +60,7 @@ gen=0
 hops=0
 mem=64M
 nodes=
+luo=
 read -r cmdline </proc/cmdline
 for arg in $cmdline; do
 	case "$arg" in
@@ -59,6 +68,7 @@ for arg in $cmdline; do
 	kho_selftest.hops=*) hops=${arg#*=} ;;
 	kho_selftest.mem=*) mem=${arg#*=} ;;
 	kho_selftest.nodes=*) nodes=${arg#*=} ;;
+	kho_selftest.luo=*) luo=${arg#*=} ;;
 	esac
 done
 
@@ -155,6 +165,31 @@ if [ "$gen" -gt 0 ]; then
 		"${same:-no 'carrying the same data' line in dmesg}"
 	missing=$(dmesg | grep -m1 'no preserved folio at' | sed 's/^\[[^]]*\] //')
 	result "$([ -z "$missing" ]; echo $?)" no_missing_folio "$missing"
+fi
+
+# luo_stage MODE: run luo_kexec, its results as this generation's
+luo_stage() {
+	/bin/luo_kexec "$1" "$luo" >/tmp/luo.log 2>&1
+	rc=$?
+	sed -n 's/^\(not \)\{0,1\}ok [0-9]* \(.*\)$/\1ok luo.\2/p; s/^# /# luo: /p' \
+		/tmp/luo.log | while IFS= read -r line; do say "$line"; done
+	# the while loop ran in a subshell: count here
+	pass=$((pass + $(grep -c '^ok ' /tmp/luo.log)))
+	fail=$((fail + $(grep -c '^not ok ' /tmp/luo.log)))
+	result $rc "luo_$1" "luo_kexec $1 $luo"
+}
+
+if [ -n "$luo" ]; then
+	if [ "$gen" -eq 0 ]; then
+		mode=preserve
+	elif [ "$gen" -eq 1 ]; then
+		mode=check-carry
+		[ "$gen" -lt "$hops" ] || mode=check
+	else
+		mode=carry
+		[ "$gen" -lt "$hops" ] || mode=main
+	fi
+	luo_stage $mode
 fi
 
 if [ $fail -ne 0 ]; then

@@ -49,6 +49,10 @@ Prints KTAP on stdout.
   -T SECONDS  stop QEMU after this long (default: 60, plus 20 per hop and
               1 per 16M preserved per hop)
   -o FILE     write the serial log, stamped with host seconds, to FILE
+  -l MIB      live update too: boot with liveupdate=on and carry a MIB MiB
+              memfd and three more sessions through /dev/liveupdate
+              (../liveupdate/luo_kexec.c, built against DIR/usr/include,
+              'make headers'; or LUO_KEXEC=a static build of it)
   -h          show this help
 
 Environment: QEMU (default qemu-system-x86_64), BUSYBOX (default
@@ -91,11 +95,12 @@ numa=0
 ram=
 timeout=
 logfile=
+luo=
 # -a ARGS appends to the kernel command line of every generation, to check
 # that the test fails when it should (e.g. -a kho=off).
 extra=
 
-while getopts ":k:b:t:n:m:Nr:T:o:a:h" opt; do
+while getopts ":k:b:t:n:m:Nr:T:o:a:l:h" opt; do
 	case "$opt" in
 	k) kbuild=$OPTARG ;;
 	b) bzimage=$OPTARG ;;
@@ -107,6 +112,7 @@ while getopts ":k:b:t:n:m:Nr:T:o:a:h" opt; do
 	T) timeout=$OPTARG ;;
 	o) logfile=$OPTARG ;;
 	a) extra=$OPTARG ;;
+	l) luo=$OPTARG ;;
 	h) usage; exit $KSFT_PASS ;;
 	:) die "option -$OPTARG needs an argument; see $ME -h" ;;
 	*) die "unknown option -$OPTARG; see $ME -h" ;;
@@ -136,7 +142,8 @@ fi
 ram_mib=$(size_mib "$ram")
 [ "$ram_mib" -ge 256 ] || die "-r $ram: the guest needs at least 256M"
 mem_mib=$(size_mib "$mem")
-[ -n "$timeout" ] || timeout=$((60 + hops * (20 + mem_mib / 16)))
+[ -z "$luo" ] || [[ "$luo" =~ ^[1-9][0-9]*$ ]] || die "-l $luo: need MiB"
+[ -n "$timeout" ] || timeout=$((60 + hops * (20 + (mem_mib + ${luo:-0}) / 16)))
 [[ "$timeout" =~ ^[1-9][0-9]*$ ]] || die "-T $timeout: need seconds"
 
 [ -n "${EPOCHREALTIME:-}" ] || die "needs bash 5 or later"
@@ -178,6 +185,9 @@ build_initramfs() {
 	install -m 0644 "$bzimage" "$root/boot/bzImage" &&
 	install -m 0644 "$test_kho" "$root/lib/modules/test_kho.ko" &&
 	install -m 0755 "$HERE/init.sh" "$root/init" || return 1
+	if [ -n "$luo" ]; then
+		install -m 0755 "$luo_kexec" "$root/bin/luo_kexec" || return 1
+	fi
 	# Needs root; init.sh copes without it.
 	mknod -m 0600 "$root/dev/console" c 5 1 2>/dev/null
 	(cd "$root" && find . | sed -n 's,^\./,,p' |
@@ -349,12 +359,25 @@ on_kernel() {
 
 # ---- main ------------------------------------------------------------------
 
+if [ -n "$luo" ]; then
+	luo_kexec=${LUO_KEXEC:-}
+	if [ -z "$luo_kexec" ]; then
+		hdr=${kbuild:+$kbuild/usr/include}
+		[ -f "${hdr:-/nonexistent}/linux/liveupdate.h" ] ||
+			die "-l: no uAPI headers in ${hdr:-the kernel build} (run make headers there, or set LUO_KEXEC)"
+		luo_kexec=$tmp/luo_kexec
+		gcc -static -O2 -I"$hdr" -o "$luo_kexec" \
+			"$HERE/../liveupdate/luo_kexec.c" ||
+			die "-l: cannot build ../liveupdate/luo_kexec.c"
+	fi
+fi
 build_initramfs || die "cannot build the initramfs in $tmp"
 pick_accel
 
 append="console=ttyS0 kho=on panic=-1 kunit.enable=0"
 append+=" kho_selftest.gen=0 kho_selftest.hops=$hops kho_selftest.mem=$mem"
 [ $numa -eq 1 ] && append+=" kho_selftest.nodes=2"
+[ -n "$luo" ] && append+=" liveupdate=on kho_selftest.luo=$luo"
 append+="${extra:+ $extra}"
 # With two nodes, one socket per node: a socket that spans two nodes makes
 # a distribution kernel warn in topology_sane()
