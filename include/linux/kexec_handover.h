@@ -8,12 +8,12 @@
 #define _LINUX_KEXEC_HANDOVER_H
 
 #include <linux/errno.h>
+#include <linux/kho/abi/kexec_handover.h>
 #include <linux/types.h>
 
 struct folio;
 struct notifier_block;
 struct kho_serialization;
-struct kho_vmalloc;
 
 /**
  * enum kexec_kho_event - events sent to KHO notifiers

@@ -5,10 +5,13 @@
  * tree's headers unchanged.
  *
  * On load it looks for its own subtree from the previous kernel; if there
- * is one, it restores the folio listed there and checks its pattern.  Then
- * it preserves a new order-2 folio filled with a pattern and, when the
- * handover is finalized, describes it in an FDT added as subtree
- * "kho_oot".
+ * is one, it finds its node by path, walks the nodes and properties, and
+ * restores the folio and the vmalloc() area listed there and checks their
+ * patterns.  Then it preserves a new order-2 folio and a new three-page
+ * vmalloc() area filled with patterns and, when the handover is finalized,
+ * describes them in an FDT added as subtree "kho_oot": node "/state" with
+ * "data", the folio's address, and "table", the &struct kho_vmalloc kept
+ * by value, as mainline's users keep it.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -20,11 +23,16 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/notifier.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
 
 #define KHO_OOT_ORDER	2
 #define KHO_OOT_PATTERN	0x6b686f6f74ULL		/* "khoot" */
+#define KHO_OOT_TABLE	(3 * PAGE_SIZE)
 
 static struct folio *data, *fdt_folio;
+static u64 *table;
+static struct kho_vmalloc table_pres;
 
 static void kho_oot_fill(struct folio *folio)
 {
@@ -35,12 +43,11 @@ static void kho_oot_fill(struct folio *folio)
 		p[i] = KHO_OOT_PATTERN ^ i;
 }
 
-static bool kho_oot_intact(struct folio *folio)
+static bool kho_oot_intact(const u64 *p, size_t size)
 {
-	const u64 *p = folio_address(folio);
 	size_t i;
 
-	for (i = 0; i < folio_size(folio) / sizeof(u64); i++)
+	for (i = 0; i < size / sizeof(u64); i++)
 		if (p[i] != (KHO_OOT_PATTERN ^ i))
 			return false;
 	return true;
@@ -54,7 +61,11 @@ static int kho_oot_fdt(void *fdt, phys_addr_t phys)
 	err = fdt_create(fdt, PAGE_SIZE);
 	err = err ?: fdt_finish_reservemap(fdt);
 	err = err ?: fdt_begin_node(fdt, "");
+	err = err ?: fdt_begin_node(fdt, "state");
 	err = err ?: fdt_property(fdt, "data", &val, sizeof(val));
+	err = err ?: fdt_property(fdt, "table", &table_pres,
+				  sizeof(table_pres));
+	err = err ?: fdt_end_node(fdt);
 	err = err ?: fdt_end_node(fdt);
 	return err ?: fdt_finish(fdt);
 }
@@ -85,27 +96,69 @@ static struct notifier_block kho_oot_nb = {
 	.notifier_call = kho_oot_notifier,
 };
 
+/* Read "/state" the way a mainline user may: by path, node and property */
+static int kho_oot_state(const void *fdt, u64 *val, struct kho_vmalloc *pres)
+{
+	int off, node, prop, len, nodes = 0, found = 0;
+	const char *name;
+	const void *p;
+
+	off = fdt_path_offset(fdt, "/state");
+	if (off < 0)
+		return -ENOENT;
+	fdt_for_each_subnode(node, fdt, 0) {
+		name = fdt_get_name(fdt, node, NULL);
+		if (name && !strcmp(name, "state"))
+			nodes++;
+	}
+	fdt_for_each_property_offset(prop, fdt, off) {
+		p = fdt_getprop_by_offset(fdt, prop, &name, &len);
+		if (!p)
+			return -EINVAL;
+		if (!strcmp(name, "data") && len == sizeof(*val)) {
+			memcpy(val, p, sizeof(*val));
+			found |= 1;
+		} else if (!strcmp(name, "table") && len == sizeof(*pres)) {
+			memcpy(pres, p, sizeof(*pres));
+			found |= 2;
+		}
+	}
+	return nodes == 1 && found == 3 ? 0 : -EINVAL;
+}
+
 /* Check what the previous kernel handed over, if anything */
 static int kho_oot_restore(void)
 {
+	struct kho_vmalloc pres;
 	struct folio *old, *blob;
 	phys_addr_t phys;
-	const u64 *val;
-	int len;
+	u64 *old_table;
+	u64 val;
+	int err;
 
 	if (kho_retrieve_subtree("kho_oot", &phys))
 		return 0;
-	val = fdt_getprop(phys_to_virt(phys), 0, "data", &len);
-	if (!val || len != sizeof(*val))
-		return -EINVAL;
-	old = kho_restore_folio(*val);
-	if (!old || folio_order(old) != KHO_OOT_ORDER || !kho_oot_intact(old)) {
+	err = kho_oot_state(phys_to_virt(phys), &val, &pres);
+	if (err) {
+		pr_err("handed-over state unreadable (%d)\n", err);
+		return err;
+	}
+	old = kho_restore_folio(val);
+	if (!old || folio_order(old) != KHO_OOT_ORDER ||
+	    !kho_oot_intact(folio_address(old), folio_size(old))) {
 		pr_err("handed-over folio lost or damaged\n");
 		return -EIO;
 	}
-	pr_info("restored an order-%u folio from the previous kernel, content intact\n",
-		KHO_OOT_ORDER);
 	folio_put(old);
+	old_table = kho_restore_vmalloc(&pres);
+	if (!old_table || !kho_oot_intact(old_table, KHO_OOT_TABLE)) {
+		pr_err("handed-over vmalloc area lost or damaged\n");
+		vfree(old_table);
+		return -EIO;
+	}
+	vfree(old_table);
+	pr_info("restored an order-%u folio and a %lu-byte vmalloc area from the previous kernel, content intact\n",
+		KHO_OOT_ORDER, KHO_OOT_TABLE);
 	blob = kho_restore_folio(phys);
 	if (blob)
 		folio_put(blob);
@@ -114,6 +167,7 @@ static int kho_oot_restore(void)
 
 static int __init kho_oot_init(void)
 {
+	size_t i;
 	int err;
 
 	if (!kho_is_enabled())
@@ -132,12 +186,27 @@ static int __init kho_oot_init(void)
 	err = kho_preserve_folio(data);
 	if (err)
 		goto err_free;
+	table = vmalloc(KHO_OOT_TABLE);
+	if (!table) {
+		err = -ENOMEM;
+		goto err_unpreserve;
+	}
+	for (i = 0; i < KHO_OOT_TABLE / sizeof(u64); i++)
+		table[i] = KHO_OOT_PATTERN ^ i;
+	err = kho_preserve_vmalloc(table, &table_pres);
+	if (err)
+		goto err_vfree;
 	err = register_kho_notifier(&kho_oot_nb);
 	if (err)
-		goto err_unpreserve;
-	pr_info("preserved an order-%u folio\n", KHO_OOT_ORDER);
+		goto err_unpreserve_table;
+	pr_info("preserved an order-%u folio and a %lu-byte vmalloc area\n",
+		KHO_OOT_ORDER, KHO_OOT_TABLE);
 	return 0;
 
+err_unpreserve_table:
+	kho_unpreserve_vmalloc(&table_pres);
+err_vfree:
+	vfree(table);
 err_unpreserve:
 	kho_unpreserve_folio(data);
 err_free:
@@ -157,8 +226,10 @@ module_init(kho_oot_init);
  */
 static void __exit kho_oot_exit(void)
 {
+	WARN_ON(kho_unpreserve_vmalloc(&table_pres));
 	WARN_ON(kho_unpreserve_folio(data));
 	unregister_kho_notifier(&kho_oot_nb);
+	vfree(table);
 	folio_put(data);
 	folio_put(fdt_folio);
 }
