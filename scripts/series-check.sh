@@ -52,7 +52,8 @@ for p in $patches; do
 		ktap_result 0 "checkpatch:$name" "${ignore:+ignored $ignore}"
 	else
 		echo "$out" >&2
-		ktap_result 1 "checkpatch:$name" "$(echo "$out" | grep -cE '^(ERROR|WARNING|CHECK)') issues"
+		# --showfile puts FILE:LINE: before each ERROR, WARNING or CHECK
+		ktap_result 1 "checkpatch:$name" "$(echo "$out" | grep -cE '(^|: )(ERROR|WARNING|CHECK):') issues"
 	fi
 	# Build this step: tinyconfig + fragment; options a later patch adds
 	# are simply unknown yet.

@@ -187,7 +187,7 @@ if [ -n "$luo" ]; then
 		[ "$gen" -lt "$hops" ] || mode=check
 	else
 		mode=carry
-		[ "$gen" -lt "$hops" ] || mode=main
+		[ "$gen" -lt "$hops" ] || mode=last
 	fi
 	luo_stage $mode
 fi

@@ -364,7 +364,8 @@ if [ -n "$luo" ]; then
 	if [ -z "$luo_kexec" ]; then
 		hdr=${kbuild:+$kbuild/usr/include}
 		[ -f "${hdr:-/nonexistent}/linux/liveupdate.h" ] ||
-			die "-l: no uAPI headers in ${hdr:-the kernel build} (run make headers there, or set LUO_KEXEC)"
+			die "-l: no uAPI headers in ${hdr:-the kernel build}" \
+				"(run make headers there, or set LUO_KEXEC)"
 		luo_kexec=$tmp/luo_kexec
 		gcc -static -O2 -I"$hdr" -o "$luo_kexec" \
 			"$HERE/../liveupdate/luo_kexec.c" ||

@@ -73,7 +73,7 @@ else
 		[ "$hop" -lt "$hops" ] || mode=check
 	else
 		mode=carry
-		[ "$hop" -lt "$hops" ] || mode=main
+		[ "$hop" -lt "$hops" ] || mode=last
 	fi
 	luo_run "luo_$mode" luo_kexec "$mode" "$LUO_MIB"
 	sed 's/^/# /' $LUO_DBG

@@ -13,7 +13,7 @@
  *                            leave a daemon holding it for the next kexec
  *   luo_kexec check-carry MIB  check, then carry (the first kernel after
  *                            the first kexec of a chain)
- *   luo_kexec main MIB       carry without preserving again (the end of a
+ *   luo_kexec last MIB       carry without preserving again (the end of a
  *                            chain)
  *   luo_kexec nothing MIB    after a kexec whose state the kernel refused:
  *                            no session of the preserve stage is there
@@ -54,7 +54,7 @@
 #define MAIN_TOKEN	42
 #define MAIN_POS	12345
 #define MAIN_SEALS	(F_SEAL_SHRINK | F_SEAL_GROW)
-#define SMALL		(1UL << 20)
+#define SMALL		(1024 * 1024)
 
 static int ntests, nfailed;
 
@@ -165,7 +165,7 @@ static uint64_t now_ns(void)
 }
 
 /* A /proc/meminfo field in kB, or -1 */
-static long meminfo(const char *field)
+static long meminfo_kb(const char *field)
 {
 	char line[128];
 	size_t n = strlen(field);
@@ -190,7 +190,7 @@ static void check_thp_memcg(const char *when, size_t size, int memcg)
 	FILE *f;
 
 	if (getenv("LUO_EXPECT_THP")) {
-		huge = meminfo("ShmemHugePages");
+		huge = meminfo_kb("ShmemHugePages");
 		result(huge > 0, when, "ShmemHugePages %ld kB", huge);
 	}
 	if (!memcg || !dir)
@@ -361,7 +361,7 @@ static int stage_check(size_t size, int full, int carry)
 static int stage_nothing(void)
 {
 	static const char * const names[] = {
-		"lu-main", "lu-multi", "lu-empty", "lu-left",
+		"lu-main", "lu-multi", "lu-empty", "lu-left", NULL,
 	};
 	int dev, ret;
 	unsigned int i;
@@ -370,7 +370,7 @@ static int stage_nothing(void)
 	result(dev >= 0, "open", "%s", dev < 0 ? strerror(errno) : "");
 	if (dev < 0)
 		return 1;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (i = 0; names[i]; i++) {
 		ret = session(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, names[i]);
 		result(ret == -ENOENT, "no_session", "%s: %d", names[i], ret);
 	}
@@ -383,7 +383,7 @@ int main(int argc, char **argv)
 	size_t size;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: %s preserve|check|carry|check-carry|main|nothing MIB\n",
+		fprintf(stderr, "usage: %s preserve|check|carry|check-carry|last|nothing MIB\n",
 			argv[0]);
 		return 2;
 	}
@@ -397,7 +397,7 @@ int main(int argc, char **argv)
 		stage_check(size, 0, 1);
 	else if (!strcmp(argv[1], "check-carry"))
 		stage_check(size, 1, 1);
-	else if (!strcmp(argv[1], "main"))
+	else if (!strcmp(argv[1], "last"))
 		stage_check(size, 0, 0);
 	else if (!strcmp(argv[1], "nothing"))
 		stage_nothing();
