@@ -167,30 +167,20 @@ if [ "$gen" -gt 0 ]; then
 	result "$([ -z "$missing" ]; echo $?)" no_missing_folio "$missing"
 fi
 
-# luo_stage MODE: run luo_kexec, its results as this generation's
+# luo_stage: run luo_kexec's stage for this generation, its results as
+# this generation's
 luo_stage() {
-	/bin/luo_kexec "$1" "$luo" >/tmp/luo.log 2>&1
+	/bin/luo_kexec chain "$gen" "$hops" "$luo" >/tmp/luo.log 2>&1
 	rc=$?
 	sed -n 's/^\(not \)\{0,1\}ok [0-9]* \(.*\)$/\1ok luo.\2/p; s/^# /# luo: /p' \
 		/tmp/luo.log | while IFS= read -r line; do say "$line"; done
 	# the while loop ran in a subshell: count here
 	pass=$((pass + $(grep -c '^ok ' /tmp/luo.log)))
 	fail=$((fail + $(grep -c '^not ok ' /tmp/luo.log)))
-	result $rc "luo_$1" "luo_kexec $1 $luo"
+	result $rc luo_chain "luo_kexec chain $gen $hops $luo"
 }
 
-if [ -n "$luo" ]; then
-	if [ "$gen" -eq 0 ]; then
-		mode=preserve
-	elif [ "$gen" -eq 1 ]; then
-		mode=check-carry
-		[ "$gen" -lt "$hops" ] || mode=check
-	else
-		mode=carry
-		[ "$gen" -lt "$hops" ] || mode=last
-	fi
-	luo_stage $mode
-fi
+[ -z "$luo" ] || luo_stage
 
 if [ $fail -ne 0 ]; then
 	end_gen

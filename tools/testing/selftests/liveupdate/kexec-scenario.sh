@@ -68,14 +68,7 @@ else
 	ktap_check luo_incoming dmesg_has 'incoming session(s)'
 	n=$(awk '/^liveupdate-number/ { print $2 }' $LUO_DBG)
 	ktap_check luo_number_is_hop test "$n" = "$hop"
-	if [ "$hop" -eq 1 ]; then
-		mode=check-carry
-		[ "$hop" -lt "$hops" ] || mode=check
-	else
-		mode=carry
-		[ "$hop" -lt "$hops" ] || mode=last
-	fi
-	luo_run "luo_$mode" luo_kexec "$mode" "$LUO_MIB"
+	luo_run luo_chain luo_kexec chain "$hop" "$hops" "$LUO_MIB"
 	sed 's/^/# /' $LUO_DBG
 	[ "$hop" -eq 1 ] &&
 		ktap_check luo_left_unclaimed grep -q '^incoming lu-left unclaimed' $LUO_DBG

@@ -17,6 +17,10 @@
  *                            chain)
  *   luo_kexec nothing MIB    after a kexec whose state the kernel refused:
  *                            no session of the preserve stage is there
+ *   luo_kexec chain GEN HOPS MIB
+ *                            generation GEN of a chain of HOPS kexecs: the
+ *                            stage above that it needs (preserve in the
+ *                            first; check-carry, check, carry or last after)
  *
  * Sessions: "lu-main" with one MIB MiB memfd (token 42, sealed
  * SHRINK|GROW, position 12345); "lu-multi" with two 1 MiB memfds of which
@@ -206,13 +210,21 @@ static void check_thp_memcg(const char *when, size_t size, int memcg)
 	       "%s memory.current %s", dir, buf[0] ? strtok(buf, "\n") : "?");
 }
 
+/* /dev/liveupdate, opened as a result of its own */
+static int open_dev(void)
+{
+	int dev = open(LUO_DEV, O_RDWR);
+
+	result(dev >= 0, "open", "%s", dev < 0 ? strerror(errno) : "");
+	return dev;
+}
+
 static int stage_preserve(size_t size)
 {
 	int dev, s, m, m2, ret;
 	uint64_t t0;
 
-	dev = open(LUO_DEV, O_RDWR);
-	result(dev >= 0, "open", "%s", dev < 0 ? strerror(errno) : "");
+	dev = open_dev();
 	if (dev < 0)
 		return 1;
 
@@ -285,8 +297,7 @@ static int stage_check(size_t size, int full, int carry)
 	uint64_t t0;
 	long bad;
 
-	dev = open(LUO_DEV, O_RDWR);
-	result(dev >= 0, "open", "%s", dev < 0 ? strerror(errno) : "");
+	dev = open_dev();
 	if (dev < 0)
 		return 1;
 
@@ -366,8 +377,7 @@ static int stage_nothing(void)
 	int dev, ret;
 	unsigned int i;
 
-	dev = open(LUO_DEV, O_RDWR);
-	result(dev >= 0, "open", "%s", dev < 0 ? strerror(errno) : "");
+	dev = open_dev();
 	if (dev < 0)
 		return 1;
 	for (i = 0; names[i]; i++) {
@@ -380,11 +390,24 @@ static int stage_nothing(void)
 
 int main(int argc, char **argv)
 {
+	unsigned long gen, hops;
 	size_t size;
 
+	if (argc == 5 && !strcmp(argv[1], "chain")) {
+		gen = strtoul(argv[2], NULL, 0);
+		hops = strtoul(argv[3], NULL, 0);
+		size = strtoul(argv[4], NULL, 0) << 20;
+		printf("KTAP version 1\n");
+		if (gen)
+			stage_check(size, gen == 1, gen < hops);
+		else
+			stage_preserve(size);
+		printf("1..%d\n", ntests);
+		return nfailed ? 1 : 0;
+	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: %s preserve|check|carry|check-carry|last|nothing MIB\n",
-			argv[0]);
+		fprintf(stderr, "usage: %s preserve|check|carry|check-carry|last|nothing MIB\n"
+			"       %s chain GEN HOPS MIB\n", argv[0], argv[0]);
 		return 2;
 	}
 	size = strtoul(argv[2], NULL, 0) << 20;
