@@ -16,6 +16,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/kexec_handover.h>
@@ -29,6 +30,10 @@
 #define KHO_OOT_ORDER	2
 #define KHO_OOT_PATTERN	0x6b686f6f74ULL		/* "khoot" */
 #define KHO_OOT_TABLE	(3 * PAGE_SIZE)
+
+static unsigned int hold_ms;
+module_param(hold_ms, uint, 0444);
+MODULE_PARM_DESC(hold_ms, "wait this long between preserving and registering (a test's window for a finalize)");
 
 static struct folio *data, *fdt_folio;
 static u64 *table;
@@ -196,6 +201,10 @@ static int __init kho_oot_init(void)
 	err = kho_preserve_vmalloc(table, &table_pres);
 	if (err)
 		goto err_vfree;
+	if (hold_ms) {
+		pr_info("holding %u ms before registering\n", hold_ms);
+		msleep(hold_ms);
+	}
 	err = register_kho_notifier(&kho_oot_nb);
 	if (err)
 		goto err_unpreserve_table;
