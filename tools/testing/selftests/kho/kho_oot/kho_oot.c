@@ -170,6 +170,20 @@ static int kho_oot_restore(void)
 	return 0;
 }
 
+/*
+ * Take a preserve back on a failed load.  Until this module's notifier is
+ * on the chain a finalize needs nothing from it, so one may have come since
+ * the preserve, and KHO then refuses with -EBUSY: wait for the abort, for
+ * the memory is about to be freed and must not stay in the handover.
+ */
+#define kho_oot_take_back(call) ({			\
+	int __ret;					\
+							\
+	while ((__ret = (call)) == -EBUSY)		\
+		msleep(20);				\
+	WARN_ON(__ret);					\
+})
+
 static int __init kho_oot_init(void)
 {
 	size_t i;
@@ -213,11 +227,13 @@ static int __init kho_oot_init(void)
 	return 0;
 
 err_unpreserve_table:
-	kho_unpreserve_vmalloc(&table_pres);
+	if (err == -EBUSY)
+		pr_info("handover finalized while loading; unpreserving once it is aborted\n");
+	kho_oot_take_back(kho_unpreserve_vmalloc(&table_pres));
 err_vfree:
 	vfree(table);
 err_unpreserve:
-	kho_unpreserve_folio(data);
+	kho_oot_take_back(kho_unpreserve_folio(data));
 err_free:
 	if (data)
 		folio_put(data);
