@@ -29,6 +29,7 @@ typedef struct { long counter; } atomic_long_t;
 
 #define CONFIG_KEXEC_HANDOVER	1
 #define BITS_PER_LONG		64
+#define __ffs(x)		((unsigned long)__builtin_ctzl(x))
 #define PAGE_SHIFT		12
 #define PAGE_SIZE		(1UL << PAGE_SHIFT)
 #define PAGE_MASK		(~(PAGE_SIZE - 1))

@@ -315,6 +315,62 @@ static const char *kho_walk_run(struct kho_walk *w, phys_addr_t base,
 	return why;
 }
 
+/*
+ * Skip words of a map bitmap, from word @i on, that are all ones (all zeros
+ * with @zeros), eight words a step at about one instruction a word; stop at
+ * the first step that holds another word, or fewer than eight words before
+ * the end.  Return: the word it stopped at.
+ */
+static unsigned long kho_bitmap_skip(const unsigned long *p, unsigned long i,
+				     bool zeros)
+{
+	if (zeros) {
+		for (; i + 8 <= KHO_BITMAP_LONGS; i += 8)
+			if (p[i] | p[i + 1] | p[i + 2] | p[i + 3] |
+			    p[i + 4] | p[i + 5] | p[i + 6] | p[i + 7])
+				break;
+	} else {
+		for (; i + 8 <= KHO_BITMAP_LONGS; i += 8)
+			if (~(p[i] & p[i + 1] & p[i + 2] & p[i + 3] &
+			      p[i + 4] & p[i + 5] & p[i + 6] & p[i + 7]))
+				break;
+	}
+	return i;
+}
+
+/**
+ * kho_bitmap_next - find the next set or clear bit of a map bitmap
+ * @bits:  a bitmap of %KHO_BITMAP_BITS bits
+ * @bit:   where to start
+ * @clear: look for a clear bit instead of a set one
+ *
+ * As find_next_bit() and find_next_zero_bit() on a whole bitmap page, but
+ * eight words without such a bit cost a dozen instructions, not several per
+ * word: boot reads every word of every incoming bitmap, and a bitmap of
+ * 4 KiB folios is mostly words of ones, one of larger folios mostly words
+ * of zeros.
+ *
+ * Return: the first such bit at or after @bit, or %KHO_BITMAP_BITS.
+ */
+unsigned long kho_bitmap_next(const unsigned long *bits, unsigned long bit,
+			      bool clear)
+{
+	const unsigned long flip = clear ? ~0UL : 0;
+	unsigned long i = bit / BITS_PER_LONG, w;
+
+	if (bit >= KHO_BITMAP_BITS)
+		return KHO_BITMAP_BITS;
+	w = (bits[i] ^ flip) & (~0UL << (bit % BITS_PER_LONG));
+	while (!w) {
+		i = kho_bitmap_skip(bits, i + 1, !clear);
+		if (i == KHO_BITMAP_LONGS)
+			return KHO_BITMAP_BITS;
+		w = bits[i] ^ flip;
+	}
+	return i * BITS_PER_LONG + __ffs(w);
+}
+EXPORT_SYMBOL_NS_GPL(kho_bitmap_next, KHO_TESTS);
+
 /* Check one bitmap entry, claim its page and visit its runs */
 static const char *kho_walk_bitmap(struct kho_walk *w,
 				   const struct kho_mem_bitmap_entry *e,
@@ -336,9 +392,13 @@ static const char *kho_walk_bitmap(struct kho_walk *w,
 			     "memory map bitmap listed twice or in memory in use");
 	if (why)
 		return why;
-	for_each_set_bitrange(s, t, bits, KHO_BITMAP_BITS) {
+	for (s = kho_bitmap_next(bits, 0, false); s < KHO_BITMAP_BITS;
+	     s = kho_bitmap_next(bits, t + 1, false)) {
 		phys_addr_t base = e->phys_start + (PFN_PHYS(s) << order);
-		u64 len = PFN_PHYS(t - s) << order;
+		u64 len;
+
+		t = kho_bitmap_next(bits, s + 1, true);
+		len = PFN_PHYS(t - s) << order;
 
 		if (base + len <= base || !c->is_ram(c, base, len))
 			return "preserved memory outside RAM";

@@ -210,6 +210,9 @@ struct kho_map_visitor {
 };
 
 /* kexec_handover_check.c */
+#define KHO_BITMAP_LONGS	(KHO_BITMAP_BITS / BITS_PER_LONG)
+unsigned long kho_bitmap_next(const unsigned long *bits, unsigned long bit,
+			      bool clear);
 int kho_scratch_overlaps(const struct kho_scratch_entry *scratch,
 			 unsigned int nr, phys_addr_t addr, u64 len);
 const char *kho_check_layout(const struct kho_check *c);

@@ -1554,6 +1554,87 @@ static void kho_test_check_fuzz(struct kunit *test)
 		   KHO_FUZZ_ROUNDS, accepted, r.n, KHO_FUZZ_ROUNDS - accepted);
 }
 
+/* Fill a bitmap page with pattern @k of kho_test_bitmap_next() */
+static void kho_test_bitmap_fill(unsigned long *bits, unsigned int k,
+				 struct rnd_state *rnd)
+{
+	unsigned int i, n = KHO_BITMAP_LONGS;
+
+	bitmap_zero(bits, KHO_BITMAP_BITS);
+	switch (k) {
+	case 0:				/* empty */
+		break;
+	case 1:				/* full */
+		bitmap_fill(bits, KHO_BITMAP_BITS);
+		break;
+	case 2:				/* full but the last bit */
+		bitmap_fill(bits, KHO_BITMAP_BITS - 1);
+		break;
+	case 3:				/* the first, 63, 64, 511, 512 and last */
+		__set_bit(0, bits);
+		__set_bit(63, bits);
+		__set_bit(64, bits);
+		__set_bit(511, bits);
+		__set_bit(512, bits);
+		__set_bit(KHO_BITMAP_BITS - 1, bits);
+		break;
+	case 4:				/* scattered folios: every other bit */
+		for (i = 0; i < n; i++)
+			bits[i] = 0x5555555555555555UL;
+		break;
+	case 5:				/* runs across eight-word groups */
+		bitmap_set(bits, 8 * 64 - 3, 8 * 64 + 6);
+		bitmap_set(bits, 40 * 64 + 1, 17 * 64);
+		bitmap_set(bits, KHO_BITMAP_BITS - 9 * 64, 9 * 64 - 1);
+		break;
+	default:			/* random words of runs */
+		for (i = 0; i < n; i++) {
+			u32 r = prandom_u32_state(rnd);
+
+			if (r & 1)
+				bits[i] = r & 2 ? ~0UL : 0;
+			else
+				bits[i] = ((u64)prandom_u32_state(rnd) << 32) | r;
+		}
+	}
+}
+
+/*
+ * kho_bitmap_next(), the walk's fast bit search, finds what find_next_bit()
+ * and find_next_zero_bit() find: on bitmaps of runs, words and eight-word
+ * groups of either kind, from every run edge and from random places.
+ */
+static void kho_test_bitmap_next(struct kunit *test)
+{
+	unsigned long *bits, s, e, b, want;
+	unsigned int k, i, runs = 0;
+	struct rnd_state rnd;
+
+	bits = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bits);
+	prandom_seed_state(&rnd, 7);
+	for (k = 0; k < 10; k++) {
+		kho_test_bitmap_fill(bits, k, &rnd);
+		s = kho_bitmap_next(bits, 0, false);
+		for_each_set_bitrange(b, want, bits, KHO_BITMAP_BITS) {
+			KUNIT_ASSERT_EQ_MSG(test, s, b, "pattern %u", k);
+			e = kho_bitmap_next(bits, s + 1, true);
+			KUNIT_ASSERT_EQ_MSG(test, e, want, "pattern %u", k);
+			s = kho_bitmap_next(bits, e + 1, false);
+			runs++;
+		}
+		KUNIT_EXPECT_EQ_MSG(test, s, KHO_BITMAP_BITS, "pattern %u", k);
+		for (i = 0; i < 256; i++) {
+			b = prandom_u32_state(&rnd) % (KHO_BITMAP_BITS + 2);
+			KUNIT_EXPECT_EQ(test, kho_bitmap_next(bits, b, false),
+					find_next_bit(bits, KHO_BITMAP_BITS, b));
+			KUNIT_EXPECT_EQ(test, kho_bitmap_next(bits, b, true),
+					find_next_zero_bit(bits, KHO_BITMAP_BITS, b));
+		}
+	}
+	kunit_info(test, "10 patterns, %u runs found alike\n", runs);
+}
+
 /*
  * Memory inside scratch is refused in every build, not only with
  * KEXEC_HANDOVER_DEBUG, and nothing of it is recorded.
@@ -1592,6 +1673,7 @@ static struct kunit_case kho_test_cases[] = {
 	KUNIT_CASE_PARAM(kho_test_check_fault, kho_fault_gen_params),
 	KUNIT_CASE(kho_test_check_fdt_folio),
 	KUNIT_CASE(kho_test_check_fuzz),
+	KUNIT_CASE(kho_test_bitmap_next),
 	KUNIT_CASE(kho_test_preserve_in_scratch),
 	{}
 };
