@@ -38,6 +38,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/kexec_handover.h>
@@ -107,6 +108,10 @@ MODULE_PARM_DESC(fast_fill, "fill with a xorshift stream instead of get_random_b
 static bool fail_finalize;
 module_param(fail_finalize, bool, 0644);
 MODULE_PARM_DESC(fail_finalize, "refuse KEXEC_KHO_FINALIZE, to test the abort path");
+
+static unsigned int hold_ms;
+module_param(hold_ms, uint, 0444);
+MODULE_PARM_DESC(hold_ms, "wait this long between preserving and registering (a test's window for a finalize)");
 
 struct kho_test_state {
 	unsigned int nr_folios;
@@ -399,8 +404,14 @@ static int kho_test_run(struct kho_test_state *state)
 		goto err_unpreserve;
 	t1 = ktime_get_ns();
 
+	if (hold_ms) {
+		pr_info("holding %u ms before registering\n", hold_ms);
+		msleep(hold_ms);
+	}
 	state->nb.notifier_call = kho_test_notifier;
 	err = register_kho_notifier(&state->nb);
+	if (err == -EBUSY)
+		pr_info("handover finalized while loading; unpreserving once it is aborted\n");
 	if (err) {
 		pr_err("cannot register the KHO notifier (%d)\n", err);
 		kho_unpreserve_vmalloc(&state->list_pres);
