@@ -289,11 +289,33 @@ out:
 	return err;
 }
 
+/*
+ * Whether to retry taking back a preserve of a failed load.  Until the
+ * notifier is registered a finalize needs nothing from this module, so one
+ * may have come since the preserve, and KHO then refuses with -EBUSY: wait
+ * for the abort, for the memory is about to be freed and must not stay in
+ * the handover.
+ */
+static bool kho_test_busy(int err)
+{
+	if (err != -EBUSY)
+		return false;
+	msleep(20);
+	return true;
+}
+
+static void kho_test_unpreserve_vmalloc(struct kho_vmalloc *pres)
+{
+	while (kho_test_busy(kho_unpreserve_vmalloc(pres)))
+		;
+}
+
 static void kho_test_unpreserve(struct kho_test_state *state,
 				unsigned int nr_folios)
 {
 	while (nr_folios--)
-		kho_unpreserve_folio(state->folios[nr_folios]);
+		while (kho_test_busy(kho_unpreserve_folio(state->folios[nr_folios])))
+			;
 }
 
 static int kho_test_preserve(struct kho_test_state *state)
@@ -360,7 +382,7 @@ static int kho_test_build_fdt(struct kho_test_state *state)
 	err = err ?: fdt_finish(fdt);
 	if (err) {
 		pr_err("cannot build the FDT (libfdt error %d)\n", err);
-		kho_unpreserve_vmalloc(&state->list_pres);
+		kho_test_unpreserve_vmalloc(&state->list_pres);
 		return -ENOSPC;
 	}
 	return 0;
@@ -414,7 +436,7 @@ static int kho_test_run(struct kho_test_state *state)
 		pr_info("handover finalized while loading; unpreserving once it is aborted\n");
 	if (err) {
 		pr_err("cannot register the KHO notifier (%d)\n", err);
-		kho_unpreserve_vmalloc(&state->list_pres);
+		kho_test_unpreserve_vmalloc(&state->list_pres);
 		goto err_unpreserve;
 	}
 	pr_info("preserved %u folios, %lu bytes\n", state->nr_folios, bytes);
@@ -423,7 +445,7 @@ static int kho_test_run(struct kho_test_state *state)
 	return 0;
 
 err_unpreserve:
-	kho_unpreserve_vmalloc(&state->sums_pres);
+	kho_test_unpreserve_vmalloc(&state->sums_pres);
 	kho_test_unpreserve(state, state->nr_folios);
 err_free:
 	kho_test_free(state);
