@@ -15,7 +15,6 @@ set -uo pipefail
 # The pages of the series, relative to Documentation/
 PAGES="admin-guide/mm/kho.rst
 core-api/kho/index.rst
-core-api/kho/concepts.rst
 core-api/kho/abi.rst
 core-api/kho/api.rst
 userspace-api/liveupdate.rst"
@@ -156,6 +155,15 @@ for p in $PAGES; do
 	[ -s "$out/html/${p%.rst}.html" ] || missing="$missing ${p%.rst}.html"
 done
 result "$([ -z "$missing" ]; echo $?)" html_written "build/docs/html/index.html"
+
+# The guide's message table against the code (scripts/docs-check.py)
+while IFS= read -r line; do
+	case "$line" in
+	"ok "*) result 0 "${line#ok [0-9]* }" ;;
+	"not ok "*) result 1 "${line#not ok [0-9]* }" ;;
+	"# "*) echo "$line" ;;
+	esac
+done < <(python3 "$KHO_TOP/scripts/docs-check.py" messages)
 
 echo "1..$n"
 exit $failed
