@@ -24,16 +24,6 @@ core-api/index.rst:kho/index
 userspace-api/index.rst:liveupdate"
 
 out=$KHO_BUILD/docs
-n=0 failed=0
-result() {	# result <0|1> NAME [DIAGNOSTIC]
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n $2${3:+ # $3}"
-	else
-		failed=1
-		echo "not ok $n $2${3:+ # $3}"
-	fi
-}
 
 echo "KTAP version 1"
 echo "# Subtest: docs"
@@ -56,13 +46,13 @@ for p in $PAGES; do
 		missing="$missing $p"
 	fi
 done
-result "$([ -z "$missing" ]; echo $?)" pages_present "${missing:+missing:$missing}"
+ktap_result "$([ -z "$missing" ]; echo $?)" pages_present "${missing:+missing:$missing}"
 
 unhooked=
 for h in $HOOKS; do
 	grep -qE "^ +${h#*:}\$" "$doc/${h%%:*}" || unhooked="$unhooked ${h%%:*}"
 done
-result "$([ -z "$unhooked" ]; echo $?)" pages_in_the_kernel_toctrees \
+ktap_result "$([ -z "$unhooked" ]; echo $?)" pages_in_the_kernel_toctrees \
 	"${unhooked:+not listed in:$unhooked}"
 
 {
@@ -115,7 +105,7 @@ done < <(cd "$out/src" && awk '
 	file != "" { flush() }
 	END { flush() }' $PAGES)
 directives=$(cd "$out/src" && cat $PAGES | grep -c '^\.\. kernel-doc::')
-result "$([ -z "$unresolved" ]; echo $?)" kernel_doc_directives_resolve \
+ktap_result "$([ -z "$unresolved" ]; echo $?)" kernel_doc_directives_resolve \
 	"$directives directives${unresolved:+; unresolved:$unresolved}"
 
 # kernel-doc's own complaints about the comments our pages pull in
@@ -124,7 +114,7 @@ for f in $(cd "$out/src" && awk '/^\.\. kernel-doc::/ { print $3 }' $PAGES | sor
 	w=$("$KHO_SRC/scripts/kernel-doc" -none -Wall "$KHO_SRC/$f" 2>&1)
 	[ -n "$w" ] && { echo "$w" | sed 's/^/# /'; kdoc_warn="$kdoc_warn $f"; }
 done
-result "$([ -z "$kdoc_warn" ]; echo $?)" kernel_doc_comments_clean \
+ktap_result "$([ -z "$kdoc_warn" ]; echo $?)" kernel_doc_comments_clean \
 	"${kdoc_warn:+warnings in:$kdoc_warn}"
 
 t0=$(date +%s.%N)
@@ -137,7 +127,7 @@ PYTHONDONTWRITEBYTECODE=1 nice -n 10 sphinx-build -b html -q \
 	>"$out/sphinx.log" 2>"$out/sphinx.err"
 rc=$?
 secs=$(echo "$(date +%s.%N) - $t0" | bc)
-result "$rc" sphinx_build "$(printf '%.1f' "$secs") s, sphinx-build $(sphinx-build --version 2>&1 | awk '{print $NF}'), exit $rc; log build/docs/sphinx.err"
+ktap_result "$rc" sphinx_build "$(printf '%.1f' "$secs") s, sphinx-build $(sphinx-build --version 2>&1 | awk '{print $NF}'), exit $rc; log build/docs/sphinx.err"
 
 # Sphinx's warnings and kernel-doc's (which reach stderr, not -w): every
 # one that names our pages or the sources they pull in fails.  The only
@@ -148,22 +138,18 @@ ours=$(grep -hiE 'warning|error' "$out/warnings.log" "$out/sphinx.err" |
 if [ -n "$ours" ]; then
 	echo "$ours" | sed "s|$out/src/|Documentation/|; s|$KHO_SRC/||; s/^/# /"
 fi
-result "$([ -z "$ours" ]; echo $?)" no_warnings \
+ktap_result "$([ -z "$ours" ]; echo $?)" no_warnings \
 	"$(echo -n "$ours" | grep -c . ) warnings"
 
 for p in $PAGES; do
 	[ -s "$out/html/${p%.rst}.html" ] || missing="$missing ${p%.rst}.html"
 done
-result "$([ -z "$missing" ]; echo $?)" html_written "build/docs/html/index.html"
+ktap_result "$([ -z "$missing" ]; echo $?)" html_written "build/docs/html/index.html"
 
 # The guide's message table against the code (scripts/docs-check.py)
-while IFS= read -r line; do
-	case "$line" in
-	"ok "*) result 0 "${line#ok [0-9]* }" ;;
-	"not ok "*) result 1 "${line#not ok [0-9]* }" ;;
-	"# "*) echo "$line" ;;
-	esac
-done < <(python3 "$KHO_TOP/scripts/docs-check.py" messages)
+msgs=$(python3 "$KHO_TOP/scripts/docs-check.py" messages)
+grep '^# ' <<<"$msgs"
+ktap_relay "" "$msgs"
 
-echo "1..$n"
-exit $failed
+echo "1..$KTAP_N"
+exit $KTAP_FAILED
