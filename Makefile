@@ -11,7 +11,7 @@ S := scripts
 
 .PHONY: all setup base build initramfs demo check refresh reset-src \
 	series series-check chain bench bench-core check-debug check-distro fuzz \
-	clean distclean
+	docs clean distclean
 
 all: build
 
@@ -50,6 +50,11 @@ fuzz:
 chain: initramfs
 	@python3 $(S)/qemu-run.py --name chain$(or $(HOPS),3) --hops $(or $(HOPS),3)
 
+# The KHO and live update documentation with Debian's Sphinx and the
+# tree's own conf.py: build/docs/html; fails on any warning
+docs:
+	@$(S)/ktap-summary.sh $(S)/docs.sh
+
 refresh:
 	@python3 $(S)/overlay.py refresh
 
@@ -74,7 +79,7 @@ bench-core: initramfs
 
 clean:
 	rm -rf build/obj build/obj-debug build/obj-distro build/initramfs* \
-		build/logs* build/results build/series* build/fuzz
+		build/logs* build/results build/series* build/fuzz build/docs
 
 distclean:
 	rm -rf build

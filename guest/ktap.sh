@@ -40,6 +40,36 @@ ktap_end() {
 	echo "# kho-totals: pass:$((KTAP_N - KTAP_FAILED)) fail:$KTAP_FAILED"
 }
 
+# kho_next_cmdline: the next generation's command line: this one with
+# hop= counted up, changed by the scenario's KHO_NEXT_SED (a sed script) if
+# set, and with KUnit off (its cases are counted at the first boot only)
+kho_next_cmdline() {
+	kho_c=$(sed "s/\(^\| \)hop=[0-9]*/\1hop=$((hop + 1))/" /proc/cmdline)
+	[ -n "${KHO_NEXT_SED:-}" ] && kho_c=$(echo "$kho_c" | sed "$KHO_NEXT_SED")
+	case " $kho_c " in
+	*" kunit.enable=0 "*) echo "$kho_c" ;;
+	*) echo "$kho_c kunit.enable=0" ;;
+	esac
+}
+
+# kho_next_initrd <file>: the next initrd, this one regenerated from the
+# rootfs
+kho_next_initrd() {
+	(cd / && { echo dev; echo dev/console; echo proc; echo sys; echo tmp
+		find bin sbin lib lib64 usr boot init -xdev 2>/dev/null; } |
+		cpio -o -H newc 2>/dev/null) >"$1"
+}
+
+# kho_hop_end: end this generation's KTAP document just before kexec -e,
+# with the markers that time the hop (the TSC here, then the kernel log's
+# time of the shutdown up to "Starting new kernel")
+kho_hop_end() {
+	khz=$(/bin/tsc khz)
+	ktap_end
+	echo "# kho-hop: from=$hop tsc_khz=$khz tsc=$(/bin/tsc)"
+	echo "kho-hop: kexec -e" >/dev/kmsg
+}
+
 # ktap_blob <name> <file>: send a file to the host through the serial log.
 # scripts/qemu-run.py saves it as build/logs/<test>.<name>.
 ktap_blob() {

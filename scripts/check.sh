@@ -94,9 +94,16 @@ if grep -q '^ok' "$KHO_RESULTS/build.tap"; then
 		--hops 1 --scenario kho-plainload --append kho=on
 	run_test kho-oot python3 "$KHO_TOP/scripts/qemu-run.py" --name kho-oot \
 		--hops 2 --scenario kho-oot --append kho=on
+	# The operator's guide run as written: its command blocks through a
+	# KHO kexec finalized by hand and a live update kexec
+	run_test kho-guide python3 "$KHO_TOP/scripts/qemu-run.py" --name kho-guide \
+		--hops 2 --scenario kho-guide --append "kho=on liveupdate=on"
 	run_test harness-faults "$KHO_TOP/scripts/selftest-harness.sh"
 	run_test series-check "$KHO_TOP/scripts/series-check.sh"
 fi
+# The documentation: Sphinx without a warning, every kernel-doc directive
+# resolved, the guide's message table true to the code
+run_test docs "$KHO_TOP/scripts/docs.sh"
 # The checker in user space under libFuzzer: a short run (make fuzz for long)
 run_test kho-fuzz env FUZZ_RUNS=100000 "$KHO_TOP/scripts/fuzz.sh"
 # Their own builds (build/obj-debug, build/obj-distro); run even if the

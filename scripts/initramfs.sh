@@ -36,10 +36,18 @@ luo_bin luo_selftest "$luo/liveupdate.c"
 luo_bin luo_kexec "$luo/luo_kexec.c"
 luo_bin luo-vm "$KHO_TOP/guest/luo-vm.c"
 
+# The command blocks of the operator's guide (Documentation/admin-guide/
+# mm/kho.rst), one file of commands each, for guest/scenario/kho-guide
+mkdir -p "$work/guide"
+rm -f "$work"/guide/*
+for b in $(python3 "$KHO_TOP/scripts/docs-check.py" blocks); do
+	python3 "$KHO_TOP/scripts/docs-check.py" commands "$b" >"$work/guide/$b"
+done
+
 list=$work/list
 {
 	for d in /bin /sbin /dev /proc /sys /tmp /boot /lib /lib/kho \
-		/lib/kho/scenario /lib/modules /lib64 /usr; do
+		/lib/kho/scenario /lib/kho/guide /lib/modules /lib64 /usr; do
 		echo "dir $d 0755 0 0"
 	done
 	echo "nod /dev/console 0600 0 0 c 5 1"
@@ -53,6 +61,9 @@ list=$work/list
 	echo "file /bin/luo_kexec $work/luo_kexec 0755 0 0"
 	echo "file /bin/luo-vm $work/luo-vm 0755 0 0"
 	echo "file /lib/kho/scenario/luo-memfd $luo/kexec-scenario.sh 0755 0 0"
+	for g in "$work"/guide/*; do
+		echo "file /lib/kho/guide/${g##*/} $g 0644 0 0"
+	done
 	for s in "$KHO_TOP"/guest/scenario/*; do
 		[ -f "$s" ] || continue
 		echo "file /lib/kho/scenario/${s##*/} $s 0755 0 0"

@@ -17,6 +17,8 @@ pkgs=(
 	clang llvm libclang-rt-14-dev
 	# memblock's user-space test suite (tools/testing/memblock)
 	liburcu-dev
+	# make docs: the tree's Documentation/conf.py with Debian's Sphinx
+	python3-sphinx
 )
 
 missing=()
