@@ -21,17 +21,19 @@ mkdir -p "$KHO_RESULTS"
 # run_test NAME COMMAND...: COMMAND prints KTAP on stdout.  A command that
 # prints no result at all still counts as one failure.
 run_test() {
-	local name=$1 out=$KHO_RESULTS/$1.tap
+	local name=$1 out=$KHO_RESULTS/$1.tap t0=$SECONDS
 	shift
 	info "test $name"
 	"$@" >"$out" 2>"$KHO_RESULTS/$name.err"
 	local rc=$?
+	# how long each test takes, for the CI time budget
+	echo "# kho-time: $name $((SECONDS - t0)) s" >>"$out"
 	if ! grep -qE '^(not )?ok [0-9]+' "$out"; then
 		echo "not ok 1 $name # produced no result (exit $rc); see build/results/$name.err" >>"$out"
 	elif [ $rc -ne 0 ] && ! grep -q '^not ok' "$out"; then
 		echo "not ok 99 $name # exited $rc" >>"$out"
 	fi
-	grep -E '^(not ok|ok|# kho-timing)' "$out" | sed "s/^/  $name: /"
+	grep -E '^(not ok|ok|# kho-timing|# kho-time:)' "$out" | sed "s/^/  $name: /"
 	grep -q '^not ok' "$out" && tail -5 "$KHO_RESULTS/$name.err" | sed "s/^/  $name! /"
 	return 0
 }
