@@ -66,13 +66,17 @@ configs+=("luo-1G-icount|kho=on liveupdate=on luo_mib=1024")
 # (default 16G), in 4 KiB (up to two million) and 2 MiB folios, dense, and
 # scattered with a spacer folio between any two; one hop each.  Scratch
 # holds memblock's reserved array while the next kernel reserves a million
-# runs: 24 bytes each, doubling
-add scale "" "1G 4G 8G" "0 9" "" "" kho_scratch=32M,128M,32M
-add scale -scattered "1G 4G" "0" "" ",scatter=1" kho_scratch=32M,128M,32M
+# runs: 24 bytes each, doubling, so the last doubling needs 48 MiB in one
+# piece beside the old 24 MiB array and the kexec segments.  With 128 MiB
+# of global scratch that failed once in the 4 GiB scattered case (the
+# segments left no 48 MiB hole; the kernel refused the handover, as it
+# must): 256 MiB leaves a hole that large wherever they land.
+add scale "" "1G 4G 8G" "0 9" "" "" kho_scratch=32M,256M,32M
+add scale -scattered "1G 4G" "0" "" ",scatter=1" kho_scratch=32M,256M,32M
 # ... and the scattered ones again instruction-counted, where the per-run
 # cost can be compared across sizes (wall-clock TCG cost grows with the
 # host's load and with memory QEMU has not touched yet)
-add scale -scattered-icount "1G 4G" "0" "" ",scatter=1" kho_scratch=32M,128M,32M
+add scale -scattered-icount "1G 4G" "0" "" ",scatter=1" kho_scratch=32M,256M,32M
 # BENCH_ONLY=REGEX: only the configurations whose name matches
 if [ -n "${BENCH_ONLY:-}" ]; then
 	mapfile -t configs < <(printf '%s\n' "${configs[@]}" |
