@@ -13,9 +13,14 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-"$KHO_TOP/scripts/setup.sh"
-"$KHO_TOP/scripts/base.sh"
-python3 "$KHO_TOP/scripts/overlay.py" apply
+# KHO_NO_APPLY=1: the caller has applied the overlay already and other
+# work may be using build/src (a build started early in the background by
+# check.sh): leave it alone
+if [ -z "${KHO_NO_APPLY:-}" ]; then
+	"$KHO_TOP/scripts/setup.sh"
+	"$KHO_TOP/scripts/base.sh"
+	python3 "$KHO_TOP/scripts/overlay.py" apply
+fi
 mkdir -p "$KHO_OBJ" "$CCACHE_DIR"
 
 base=${KHO_CONFIG_BASE:-tinyconfig}
@@ -62,12 +67,20 @@ fi
 info "building $targets in $KHO_OBJ"
 kmake ${KHO_MAKEFLAGS:-} $targets
 # External modules (tools/testing/selftests/kho/*/), built as any
-# out-of-tree module is: make -C <src> O=<obj> M=<dir> modules
+# out-of-tree module is: make -C <src> O=<obj> M=<dir> modules, each from
+# a copy of its directory under <obj>/ext, so that builds for different
+# kernels (which may run at the same time) never share its objects
 case " $targets " in
 *" modules "*)
 	for m in "$KHO_TOP"/tools/testing/selftests/kho/*/Makefile; do
 		[ -f "$m" ] || continue
-		kmake M="$(dirname "$m")" modules
+		src=$(dirname "$m")
+		ext=$KHO_OBJ/ext/$(basename "$src")
+		mkdir -p "$ext"
+		for f in "$src"/Makefile "$src"/*.c; do
+			cmp -s "$f" "$ext/${f##*/}" || cp "$f" "$ext/"
+		done
+		kmake M="$ext" modules
 	done ;;
 esac
 info "built $(cat "$KHO_OBJ/include/config/kernel.release") ($KHO_OBJ/arch/x86/boot/bzImage)"

@@ -83,9 +83,9 @@ list=$work/list
 		fi
 		echo "file $lib $real 0755 0 0"
 	done
-	# Modules built in the tree and in tools/testing/selftests/kho.
-	{ find "$KHO_OBJ" "$KHO_TOP/tools/testing/selftests/kho" -name '*.ko' \
-		2>/dev/null || true; } | sort | while read -r ko; do
+	# Modules built in the tree and, under ext/, the external ones of
+	# tools/testing/selftests/kho.
+	{ find "$KHO_OBJ" -name '*.ko' 2>/dev/null || true; } | sort | while read -r ko; do
 		echo "file /lib/modules/${ko##*/} $ko 0644 0 0"
 	done
 } | awk '!seen[$0]++' >"$list"
