@@ -55,10 +55,12 @@ fi
 mkdir -p "$obj"
 cp "$KHO_TOP/configs/kho.config" "$obj/kho.config"
 
-# step_make ARGS...: make in the series tree and object directory
+# step_make ARGS...: make in the series tree and its object directory.
+# Not kmake: common.sh sets KHO_SRC to build/src, the whole overlay, and
+# so every step would build the last patch's tree.
 step_make() {
-	KHO_SRC=$tree KHO_OBJ=$obj bash -c '. "$0/scripts/common.sh"; kmake "$@"' \
-		"$KHO_TOP" "$@"
+	make -s -C "$tree" O="$obj" -j"$KHO_JOBS" CC="ccache gcc" \
+		HOSTCC="ccache gcc" "$@"
 }
 
 # Files a patch touches, from its diffstat
