@@ -63,7 +63,6 @@ static unsigned int kho_scratch_cnt;
 static unsigned int kho_scratch_pct __initdata = 200;
 static phys_addr_t kho_scratch_size[3] __initdata;	/* low, global, node */
 
-
 static bool kho_cold_reserved __initdata;
 
 static int __init kho_parse_scratch(char *p)
