@@ -5,21 +5,42 @@
 series/series describes the split: one stanza per patch, in order.
 
     patch: kho: subject line of the patch
+    name: short-slug                    (needed with stage:)
     files: overlay paths or globs (new files, .patch files, fragments)
+    stage: overlay paths                (optional, see below)
     checkpatch-ignore: TYPE[,TYPE]      (optional, each one justified)
     body:
     	commit message body, every line indented by one tab
 
 series/cover-letter holds the cover letter: subject on the first line, then
 a blank line and the body.  Every overlay file must belong to exactly one
-patch, and the last commit's tree must equal what "overlay.py apply"
-produces, so the series and the overlay cannot drift apart.
+patch (its "files:"), and the last commit's tree must equal what
+"overlay.py apply" produces, so the series and the overlay cannot drift
+apart.
+
+Stages: one overlay file split across patches.  A patch that lists a file
+under "stage:" carries an intermediate version of it, read from
+series/stages/<name>/<overlay path> (<name> is the patch's "name:"):
+
+  * a new file: its whole content at this patch;
+  * PATH.patch: the diff against the base at this patch (same form as the
+    overlay's .patch, base to this step, not a diff between steps);
+  * a fragment (Kconfig.kho, MAINTAINERS.fragment): the fragment at this
+    patch, merged into the base file as overlay.py merges it.
+
+Each step replaces the previous one, so a patch's commit shows what it
+adds to the file.  The patch that lists the file under "files:" carries the
+overlay's own copy and must come after every patch that stages it; a
+stage copy that no stanza names is an error.  A stage is meant to be the
+final file minus later functionality, never a rewrite: export still fails
+unless the last tree equals the overlay byte for byte.
 
     series.py export    write build/series/*.patch (and checkpatch-ignore)
 """
 
 import fnmatch
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -33,6 +54,7 @@ WORK = os.path.join(BUILD, "series-src")
 OUT = os.path.join(BUILD, "series")
 SPEC = os.path.join(TOP, "series", "series")
 COVER = os.path.join(TOP, "series", "cover-letter")
+STAGES = os.path.join(TOP, "series", "stages")
 
 die = overlay.die
 
@@ -51,13 +73,20 @@ def parse_spec():
             key, _, val = line.partition(":")
             val = val.strip()
             if key == "patch":
-                cur = {"subject": val, "files": [], "ignore": [], "body": []}
+                cur = {"subject": val, "files": [], "ignore": [], "body": [],
+                       "stage": [], "name": None}
                 patches.append(cur)
             elif cur is None:
                 die("series/series:%d: '%s' before the first 'patch:'" %
                     (n, key))
             elif key == "files":
                 cur["files"] += val.split()
+            elif key == "name":
+                if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", val):
+                    die("series/series:%d: bad name '%s'" % (n, val))
+                cur["name"] = val
+            elif key == "stage":
+                cur["stage"] += val.split()
             elif key == "checkpatch-ignore":
                 cur["ignore"] += [v for v in val.split(",") if v]
             elif key == "body":
@@ -92,6 +121,41 @@ def assign(patches):
     missing = [f for f in files if f not in owner]
     if missing:
         die("series/series: no patch carries %s" % ", ".join(missing))
+    check_stages(patches, owner)
+
+
+def check_stages(patches, owner):
+    """Every stage names an overlay file owned by a later patch, and has a
+    copy; every copy under series/stages belongs to a stage."""
+    names, wanted = {}, set()
+    for i, p in enumerate(patches):
+        if p["name"]:
+            if p["name"] in names:
+                die("series/series: name '%s' used by patches %d and %d" %
+                    (p["name"], names[p["name"]] + 1, i + 1))
+            names[p["name"]] = i
+        if p["stage"] and not p["name"]:
+            die("series/series: patch %d stages files but has no name:" %
+                (i + 1))
+        for f in p["stage"]:
+            if f not in owner:
+                die("series/series: stage %s (patch %d) is no overlay file" %
+                    (f, i + 1))
+            if owner[f] <= i:
+                die("series/series: patch %d stages %s, which patch %d, "
+                    "not a later one, carries in its final form" %
+                    (i + 1, f, owner[f] + 1))
+            path = os.path.join(STAGES, p["name"], f)
+            if not os.path.isfile(path):
+                die("series/series: no stage copy %s" %
+                    os.path.relpath(path, TOP))
+            wanted.add(path)
+    for root, _, fnames in os.walk(STAGES):
+        for fn in fnames:
+            path = os.path.join(root, fn)
+            if path not in wanted:
+                die("series/series: %s is a stage copy no patch names" %
+                    os.path.relpath(path, TOP))
 
 
 def wgit(*args, data=None):
@@ -120,28 +184,47 @@ def fresh_worktree():
         overlay.git("worktree", "add", "-q", "--detach", WORK, "base")
 
 
+def base_file(target):
+    """The base's content of a kernel file, None if the base has none."""
+    res = subprocess.run(["git", "-C", WORK, "show", "base:" + target],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    return res.stdout if res.returncode == 0 else None
+
+
+def put_file(p, f, src):
+    """Make overlay file @f's kernel file what @src (the overlay's copy or
+    a stage copy) says, starting from the base each time, so that a later
+    step replaces an earlier one."""
+    if f in overlay.FRAGMENTS:
+        target, how = overlay.FRAGMENTS[f]
+        with open(src, "rb") as fh:
+            merged = overlay.merge(how, base_file(target), fh.read())
+        with open(os.path.join(WORK, target), "wb") as fh:
+            fh.write(merged)
+    elif f.endswith(".patch"):
+        target = f[:-len(".patch")]
+        orig = base_file(target)
+        if orig is None:
+            die("%s: the base has no %s" % (f, target))
+        with open(os.path.join(WORK, target), "wb") as fh:
+            fh.write(orig)
+        res = subprocess.run(["git", "-C", WORK, "apply", src],
+                             stderr=subprocess.PIPE)
+        if res.returncode:
+            die("%s does not apply in series order (patch '%s'): %s" %
+                (os.path.relpath(src, TOP), p["subject"],
+                 res.stderr.decode().strip()))
+    else:
+        dst = os.path.join(WORK, f)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        shutil.copy2(src, dst)
+
+
 def commit_patch(p, name, email):
+    for f in p["stage"]:
+        put_file(p, f, os.path.join(STAGES, p["name"], f))
     for f in p["paths"]:
-        src = os.path.join(TOP, f)
-        if f in overlay.FRAGMENTS:
-            target, how = overlay.FRAGMENTS[f]
-            dst = os.path.join(WORK, target)
-            with open(dst, "rb") as fh:
-                cur = fh.read()
-            with open(src, "rb") as fh:
-                merged = overlay.merge(how, cur, fh.read())
-            with open(dst, "wb") as fh:
-                fh.write(merged)
-        elif f.endswith(".patch"):
-            res = subprocess.run(["git", "-C", WORK, "apply", src],
-                                 stderr=subprocess.PIPE)
-            if res.returncode:
-                die("%s does not apply in series order (patch '%s'): %s" %
-                    (f, p["subject"], res.stderr.decode().strip()))
-        else:
-            dst = os.path.join(WORK, f)
-            os.makedirs(os.path.dirname(dst), exist_ok=True)
-            shutil.copy2(src, dst)
+        put_file(p, f, os.path.join(TOP, f))
     wgit("add", "-A", "-f")
     msg = p["subject"] + "\n\n" + "\n".join(p["body"]) + \
         "\n\nSigned-off-by: %s <%s>\n" % (name, email)

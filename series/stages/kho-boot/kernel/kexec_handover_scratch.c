@@ -1,0 +1,753 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Kexec HandOver (KHO) scratch regions.
+ *
+ * A kernel booted by a KHO kexec must not allocate memory that the previous
+ * kernel preserved, yet it cannot know which memory that is before it has
+ * read the preserved-memory map.  Scratch regions solve this: physically
+ * contiguous ranges that never hold preserved memory, from which the next
+ * kernel boots and makes its first allocations.
+ */
+
+#define pr_fmt(fmt) "KHO: " fmt
+
+#include <linux/cma.h>
+#include <linux/debugfs.h>
+#include <linux/io.h>
+#include <linux/kexec_handover.h>
+#include <linux/libfdt.h>
+#include <linux/memblock.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/nodemask.h>
+#include <linux/pageblock-flags.h>
+#include <linux/seq_file.h>
+#include <linux/sizes.h>
+#include <linux/timex.h>
+#include <linux/unaligned.h>
+
+#include "kexec_handover_internal.h"
+
+/**
+ * DOC: Scratch regions
+ *
+ * On a cold boot with ``kho=on`` KHO reserves, right after the NUMA layout
+ * is known, one scratch region below the low address limit (4 GiB on x86)
+ * for allocations that need low memory, one "global" region anywhere, and
+ * one region per memory node.  By default each is twice the memory memblock
+ * has reserved so far in that range (the kernel image, initrd, firmware
+ * tables, early page tables ...), rounded up to the CMA alignment.
+ * ``kho_scratch=N%`` scales the default; ``kho_scratch=LOW,GLOBAL,NODE``
+ * (K/M/G suffixes) gives the sizes.  The regions stay reserved until the
+ * page allocator starts, so no early allocation lands in them, and are then
+ * handed to it as MIGRATE_CMA pageblocks: only movable allocations use them
+ * while the system runs.
+ *
+ * A KHO kexec passes the list of regions to the next kernel, which ignores
+ * ``kho_scratch=`` and reuses them exactly: it marks them, and [0, 1 MiB)
+ * that every kernel keeps reserved, %MEMBLOCK_KHO_SCRATCH, and allocates
+ * only from them until it has read the preserved-memory map and reserved
+ * every preserved folio.  What is still free in them then stays reserved
+ * until the page allocator starts, as on a cold boot, so the later early
+ * allocations land outside.  Because the regions never move, KHO can kexec
+ * any number of times.  kexec_file_load() places every segment of a KHO
+ * image inside them.
+ */
+
+/* Scratch in use by this boot: a permanent array, also handed over */
+static struct kho_scratch_entry *kho_scratch;
+static unsigned int kho_scratch_cnt;
+/* What the boot had used of each region when it left scratch-only mode */
+static phys_addr_t kho_scratch_used[KHO_SCRATCH_MAX] __ro_after_init;
+
+/* kho_scratch= */
+static unsigned int kho_scratch_pct __initdata = 200;
+static phys_addr_t kho_scratch_size[3] __initdata;	/* low, global, node */
+
+/* What the previous kernel handed over (x86: setup_data), and its checks */
+static bool __init kho_boot_is_ram(const struct kho_check *c,
+				   phys_addr_t addr, u64 len);
+static const void * __init kho_boot_va(const struct kho_check *c,
+				       phys_addr_t addr);
+static int __init kho_boot_claim(struct kho_check *c, phys_addr_t addr,
+				 u64 len, unsigned int order);
+static void __init kho_boot_unclaim(struct kho_check *c, phys_addr_t addr,
+				    u64 len);
+
+static struct {
+	struct kho_check c;
+	bool data_reserved;	/* the FDT and the scratch list */
+	bool scratch_marked;	/* incoming scratch in effect */
+	phys_addr_t map_phys;	/* preserved-memory map, once reserved */
+	/* What reading the map cost, and what it held */
+	cycles_t check, room, reserve, probe;
+	unsigned long map_pages, runs, folios, pages, regions;
+} kho_in __initdata = {
+	.c = {
+		.is_ram = kho_boot_is_ram, .va = kho_boot_va,
+		.claim = kho_boot_claim, .unclaim = kho_boot_unclaim,
+	},
+};
+
+static struct kho_scratch_entry kho_scratch_in[KHO_SCRATCH_MAX] __initdata;
+static bool kho_cold_reserved __initdata;
+
+static int __init kho_parse_scratch(char *p)
+{
+	phys_addr_t size[3];
+	unsigned int pct;
+	char *end = p;
+	size_t len;
+	int i;
+
+	if (!p)
+		goto bad;
+	len = strlen(p);
+	if (len > 1 && p[len - 1] == '%') {
+		p[len - 1] = '\0';
+		i = kstrtouint(p, 10, &pct);
+		p[len - 1] = '%';
+		if (i || !pct || pct > 10000)
+			goto bad;
+		kho_scratch_pct = pct;
+		return 0;
+	}
+	for (i = 0; i < 3; i++) {
+		size[i] = memparse(end, &end);
+		if (!size[i] || *end != (i < 2 ? ',' : '\0'))
+			goto bad;
+		end++;
+	}
+	memcpy(kho_scratch_size, size, sizeof(size));
+	return 0;
+bad:
+	pr_err("invalid kho_scratch=%s: use N%% or LOWMEM,GLOBAL,PERNODE sizes (e.g. 16M,512M,256M); using the default 200%%\n",
+	       p ? p : "");
+	return 0;
+}
+early_param("kho_scratch", kho_parse_scratch);
+
+/* ---- cold boot ---------------------------------------------------------- */
+
+static phys_addr_t __init kho_reserved_in(phys_addr_t start, phys_addr_t end)
+{
+	phys_addr_t s, e, sum = 0;
+	u64 i;
+
+	for_each_reserved_mem_range(i, &s, &e) {
+		s = max(s, start);
+		e = min(e, end);
+		if (s < e)
+			sum += e - s;
+	}
+	return sum;
+}
+
+static phys_addr_t __init kho_reserved_on_node(int nid)
+{
+	unsigned long spfn, epfn;
+	phys_addr_t sum = 0;
+	int i;
+
+	for_each_mem_pfn_range(i, nid, &spfn, &epfn, NULL)
+		sum += kho_reserved_in(PFN_PHYS(spfn), PFN_PHYS(epfn));
+	return sum;
+}
+
+/* Default size from reserved memory, or the size given in kho_scratch= */
+static phys_addr_t __init kho_scratch_want(int kind, phys_addr_t reserved)
+{
+	phys_addr_t size = kho_scratch_size[kind];
+
+	if (!size)
+		size = div_u64((u64)reserved * kho_scratch_pct, 100);
+	return round_up(max_t(phys_addr_t, size, 1), CMA_MIN_ALIGNMENT_BYTES);
+}
+
+/* Record a reserved region; false if @addr is 0 (allocation failed) */
+static bool __init kho_scratch_add(phys_addr_t addr, phys_addr_t size)
+{
+	if (!addr)
+		return false;
+	kho_scratch[kho_scratch_cnt].addr = addr;
+	kho_scratch[kho_scratch_cnt].size = size;
+	kho_scratch_cnt++;
+	return !memblock_mark_kho_scratch(addr, size);
+}
+
+static void __init kho_scratch_undo(void)
+{
+	while (kho_scratch_cnt--) {
+		struct kho_scratch_entry *e = &kho_scratch[kho_scratch_cnt];
+
+		memblock_clear_kho_scratch(e->addr, e->size);
+		memblock_phys_free(e->addr, e->size);
+	}
+	kho_scratch_cnt = 0;
+	memblock_free(kho_scratch, KHO_SCRATCH_MAX * sizeof(*kho_scratch));
+	kho_scratch = NULL;
+}
+
+static void __init kho_scratch_report(void)
+{
+	phys_addr_t total = 0;
+	unsigned int i;
+
+	for (i = 0; i < kho_scratch_cnt; i++) {
+		const struct kho_scratch_entry *e = &kho_scratch[i];
+
+		total += e->size;
+		pr_info("scratch %u: [mem %#018llx-%#018llx] %llu MiB (%s)\n",
+			i, e->addr, e->addr + e->size - 1, e->size >> 20,
+			i == 0 ? "lowmem" : i == 1 ? "global" : "node");
+	}
+	pr_info("scratch: %u regions, %llu MiB in all%s; tune with kho_scratch=\n",
+		kho_scratch_cnt, (u64)total >> 20,
+		kho_in.scratch_marked ? ", reused from the previous kernel" : "");
+}
+
+/**
+ * kho_reserve_scratch - reserve the scratch regions on a cold boot
+ *
+ * Called by the architecture once NUMA nodes are known and before the big
+ * early allocations (memory map, per-CPU areas).  Does nothing when KHO is
+ * off or when the previous kernel handed its scratch regions over.  If a
+ * region cannot be reserved, KHO is turned off for this boot.
+ */
+void __init kho_reserve_scratch(void)
+{
+	static phys_addr_t want[KHO_SCRATCH_MAX] __initdata;
+	phys_addr_t addr;
+	unsigned int i;
+	int nid;
+
+	if (!kho_is_enabled() || kho_in.scratch_marked)
+		return;
+
+	/* Size every region before reserving any: reserving changes the sums */
+	want[0] = kho_scratch_want(0, kho_reserved_in(0, ARCH_LOW_ADDRESS_LIMIT));
+	want[1] = kho_scratch_want(1, memblock_reserved_size());
+	i = 2;
+	for_each_online_node(nid)
+		want[i++] = kho_scratch_want(2, kho_reserved_on_node(nid));
+
+	kho_scratch = memblock_alloc(KHO_SCRATCH_MAX * sizeof(*kho_scratch),
+				     sizeof(u64));
+	if (!kho_scratch) {
+		pr_err("cannot allocate the scratch list; Kexec HandOver is disabled for this boot\n");
+		kho_disable();
+		return;
+	}
+
+	addr = memblock_phys_alloc_range(want[0], CMA_MIN_ALIGNMENT_BYTES, 0,
+					 ARCH_LOW_ADDRESS_LIMIT);
+	if (!kho_scratch_add(addr, want[0]))
+		goto fail;
+	addr = memblock_phys_alloc(want[1], CMA_MIN_ALIGNMENT_BYTES);
+	if (!kho_scratch_add(addr, want[1]))
+		goto fail;
+	i = 2;
+	for_each_online_node(nid) {
+		addr = memblock_alloc_range_nid(want[i], CMA_MIN_ALIGNMENT_BYTES,
+						0, MEMBLOCK_ALLOC_ACCESSIBLE,
+						nid, true);
+		if (!kho_scratch_add(addr, want[i++]))
+			goto fail;
+	}
+	kho_cold_reserved = true;
+	kho_scratch_report();
+	return;
+
+fail:
+	i = kho_scratch_cnt;
+	pr_err("cannot reserve %pa bytes for scratch region %u; Kexec HandOver is disabled for this boot (lower kho_scratch=)\n",
+	       &want[i], i);
+	kho_scratch_undo();
+	kho_disable();
+}
+
+/* ---- after a KHO kexec -------------------------------------------------- */
+
+/**
+ * kho_populate - record the handover from the previous kernel
+ * @fdt_phys:     physical address of the KHO FDT
+ * @fdt_len:      size of the FDT buffer
+ * @scratch_phys: physical address of the scratch list
+ * @scratch_len:  size of the scratch list in bytes
+ *
+ * Called by the architecture while parsing its boot data, before memblock
+ * knows any memory.  Only records the values; they are checked by
+ * kho_scratch_init() and kho_reserve_preserved() before anything is
+ * trusted.
+ */
+void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
+			 phys_addr_t scratch_phys, u64 scratch_len)
+{
+	kho_in.c.h.fdt_phys = fdt_phys;
+	kho_in.c.h.fdt_len = fdt_len;
+	kho_in.c.h.scratch_phys = scratch_phys;
+	kho_in.c.h.scratch_len = scratch_len;
+}
+
+/*
+ * Boot as if there had been no handover: release the FDT and the scratch
+ * list, which were reserved only after checking that this kernel did not
+ * use them, and forget them.
+ */
+static void __init kho_drop_handover(const char *why)
+{
+	struct kho_handover *h = &kho_in.c.h;
+
+	pr_err("ignoring the handover from the previous kernel: %s; booting without Kexec HandOver, preserved memory is lost\n",
+	       why);
+	if (kho_in.data_reserved) {
+		memblock_phys_free(h->scratch_phys, h->scratch_len);
+		memblock_phys_free(h->fdt_phys, h->fdt_len);
+		kho_in.data_reserved = false;
+	}
+	memset(h, 0, sizeof(*h));
+	kho_in.scratch_marked = false;
+	kho_disable();
+}
+
+/**
+ * kho_scratch_init - enter scratch-only mode after a KHO kexec
+ *
+ * Called by the architecture as soon as memblock knows the memory layout
+ * and before its first allocation.  Validates the incoming scratch list,
+ * marks the regions, and from then on memblock allocates only from them
+ * until kho_reserve_preserved() has reserved the preserved memory.
+ */
+void __init kho_scratch_init(void)
+{
+	struct kho_handover *h = &kho_in.c.h;
+	const char *why;
+	unsigned int i;
+	void *p;
+
+	if (!h->scratch_phys)
+		return;
+	if (!kho_is_enabled()) {
+		pr_warn("the previous kernel handed memory over, but this kernel was booted without kho=on; the preserved memory is lost\n");
+		memset(h, 0, sizeof(*h));
+		return;
+	}
+
+	why = kho_check_layout(&kho_in.c);
+	if (!why) {
+		p = early_memremap(h->scratch_phys, h->scratch_len);
+		if (!p) {
+			kho_drop_handover("cannot map the scratch list");
+			return;
+		}
+		memcpy(kho_scratch_in, p, h->scratch_len);
+		early_memunmap(p, h->scratch_len);
+		kho_in.c.scratch = kho_scratch_in;
+		why = kho_check_scratch(&kho_in.c);
+	}
+	/* This kernel's image, initrd, setup_data, EFI memory map ... */
+	if (!why && (memblock_is_region_reserved(h->scratch_phys,
+						 h->scratch_len) ||
+		     memblock_is_region_reserved(h->fdt_phys, h->fdt_len)))
+		why = "the FDT or the scratch list lies in memory this kernel reserved";
+	if (why) {
+		kho_drop_handover(why);
+		return;
+	}
+
+	kho_scratch_cnt = kho_check_nr_scratch(&kho_in.c);
+	for (i = 0; i < kho_scratch_cnt; i++)
+		memblock_mark_kho_scratch(kho_scratch_in[i].addr,
+					  kho_scratch_in[i].size);
+	/*
+	 * Every kernel keeps [0, 1 MiB) reserved, so nothing there is ever
+	 * preserved, and early x86 boot needs memory below 1 MiB (the real
+	 * mode trampoline).
+	 */
+	memblock_mark_kho_scratch(0, SZ_1M);
+	memblock_reserve(h->scratch_phys, h->scratch_len);
+	memblock_reserve(h->fdt_phys, h->fdt_len);
+	kho_in.data_reserved = true;
+	kho_in.scratch_marked = true;
+	memblock_set_kho_alloc(MEMBLOCK_KHO_ALLOC_SCRATCH);
+}
+
+/* ---- reading the map at boot -------------------------------------------- */
+
+static bool __init kho_boot_is_ram(const struct kho_check *c,
+				   phys_addr_t addr, u64 len)
+{
+	return memblock_is_region_memory(addr, len);
+}
+
+static const void * __init kho_boot_va(const struct kho_check *c,
+				       phys_addr_t addr)
+{
+	return phys_to_virt(addr);
+}
+
+/* Count what the map holds, for the timing line */
+static void __init kho_count_run(const struct kho_map_visitor *v,
+				 phys_addr_t base, u64 len, unsigned int order)
+{
+	kho_in.runs++;
+	kho_in.folios += PHYS_PFN(len) >> order;
+	kho_in.pages += PHYS_PFN(len);
+}
+
+static void __init kho_count_page(const struct kho_map_visitor *v,
+				  phys_addr_t phys, const void *page)
+{
+	kho_in.map_pages++;
+}
+
+/*
+ * With KEXEC_HANDOVER_DEBUG, kho_reserve_per_folio reserves folio by folio
+ * instead of run by run, so that a benchmark can show what coalescing saves.
+ */
+static bool kho_reserve_per_folio __initdata;
+
+static int __init kho_parse_reserve_per_folio(char *p)
+{
+	kho_reserve_per_folio = IS_ENABLED(CONFIG_KEXEC_HANDOVER_DEBUG);
+	return 0;
+}
+early_param("kho_reserve_per_folio", kho_parse_reserve_per_folio);
+
+/*
+ * Reserve part of the map or of a run of preserved folios, unless any of it
+ * is reserved already: by this kernel, or as another part of the handover.
+ * The map pages stay reserved until the orders are recorded.
+ */
+static int __init kho_boot_claim(struct kho_check *c, phys_addr_t addr,
+				 u64 len, unsigned int order)
+{
+	phys_addr_t folio = PFN_PHYS(1UL << order), end = addr + len;
+	int ret = 0;
+
+	if (memblock_is_region_reserved(addr, len))
+		return -EBUSY;
+	if (!kho_reserve_per_folio || !IS_ALIGNED(addr | len, folio))
+		return memblock_reserve(addr, len);
+	for (; !ret && addr < end; addr += folio)
+		ret = memblock_reserve(addr, folio);
+	return ret;
+}
+
+static void __init kho_boot_unclaim(struct kho_check *c, phys_addr_t addr,
+				    u64 len)
+{
+	memblock_phys_free(addr, len);
+}
+
+static const struct kho_map_visitor kho_count __initconst = {
+	.run = kho_count_run, .map_page = kho_count_page,
+};
+
+/*
+ * Leaving scratch-only mode: [0, 1 MiB) was marked only so that early boot
+ * could allocate there; unmark it, so that the pageblock it shares with its
+ * neighbour does not become CMA.  With @all (the handover was dropped) the
+ * incoming regions are no scratch of this boot either.
+ */
+static void __init kho_unmark_scratch(bool all)
+{
+	unsigned int i;
+
+	memblock_clear_kho_scratch(0, SZ_1M);
+	for (i = 0; all && i < kho_scratch_cnt; i++)
+		memblock_clear_kho_scratch(kho_scratch_in[i].addr,
+					   kho_scratch_in[i].size);
+	if (all)
+		kho_scratch_cnt = 0;
+}
+
+/*
+ * Scratch-only mode is over: record what the boot used of each region (the
+ * kernel, the initrd, the early allocations), its high-water mark, since
+ * nothing allocated in scratch-only mode is freed before this point.
+ */
+static void __init kho_scratch_usage(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < kho_scratch_cnt; i++) {
+		const struct kho_scratch_entry *e = &kho_scratch_in[i];
+
+		kho_scratch_used[i] = kho_reserved_in(e->addr,
+						      e->addr + e->size);
+		pr_info("scratch %u: %llu of %llu KiB used before leaving scratch-only mode (%llu%%)\n",
+			i, (u64)kho_scratch_used[i] >> 10, e->size >> 10,
+			div64_u64((u64)kho_scratch_used[i] * 100, e->size));
+	}
+}
+
+/**
+ * kho_scratch_only - is this boot still confined to scratch memory?
+ *
+ * Context: Early boot, before the page allocator is up.
+ * Return: true after a KHO kexec until kho_reserve_preserved() has reserved
+ * the preserved memory: until then only scratch is known to hold nothing
+ * that the previous kernel preserved, and code that writes to free memory
+ * (memtest) must keep to it.
+ */
+bool __init kho_scratch_only(void)
+{
+	return kho_in.scratch_marked && !kho_in.map_phys;
+}
+
+/*
+ * What the reservations left memblock with, and (KEXEC_HANDOVER_DEBUG) what
+ * one page allocation costs now that every run is a reserved region: the
+ * price every later early allocation pays for a fragmented map.
+ */
+static void __init kho_probe_memblock(void)
+{
+	phys_addr_t page;
+	cycles_t t0;
+
+	kho_in.regions = memblock.reserved.cnt;
+	if (!IS_ENABLED(CONFIG_KEXEC_HANDOVER_DEBUG))
+		return;
+	t0 = get_cycles();
+	page = memblock_phys_alloc(PAGE_SIZE, PAGE_SIZE);
+	kho_in.probe = get_cycles() - t0;
+	if (page)
+		memblock_phys_free(page, PAGE_SIZE);
+}
+
+/**
+ * kho_reserve_preserved - reserve preserved memory and leave scratch-only
+ *
+ * Called by the architecture after a KHO kexec, once the direct map covers
+ * all memory.  Checks the FDT, then walks the preserved-memory map to count
+ * its runs and makes room in memblock to reserve them all, then walks it
+ * again and reserves each piece of it and each run of preserved folios once
+ * it has checked it against the rest (kho_claim_map()).  On any error what was
+ * reserved is released, the handover is dropped and the boot continues
+ * without KHO, as after a cold boot.  Either way, memblock allocates from
+ * all memory again afterwards.
+ */
+void __init kho_reserve_preserved(void)
+{
+	phys_addr_t map = 0;
+	const char *why;
+	cycles_t t0, t1, tr;
+
+	if (!kho_in.scratch_marked)
+		return;
+
+	kho_scratch_usage();
+	t0 = get_cycles();
+	kho_in.c.end_pfn = PHYS_PFN(memblock_end_of_DRAM());
+	why = kho_check_fdt(&kho_in.c, &map);
+	/*
+	 * Count the runs and map pages first, and make room in memblock for
+	 * one reservation each (and one more where a run is split around the
+	 * FDT): once the claims started, memblock could not grow its array
+	 * to release them again, each failing attempt costing a scan of all
+	 * reserved regions.
+	 */
+	if (!why)
+		why = kho_check_map(&kho_in.c, map, &kho_count);
+	tr = get_cycles();
+	if (!why && memblock_reserve_room(kho_in.runs + kho_in.map_pages + 1))
+		why = "too many runs of preserved memory for scratch (raise kho_scratch=)";
+	t1 = get_cycles();
+	if (!why)
+		why = kho_claim_map(&kho_in.c, map, NULL);
+	if (why) {
+		memblock_set_kho_alloc(MEMBLOCK_KHO_ALLOC_ANY);
+		kho_unmark_scratch(true);
+		kho_drop_handover(why);
+		return;
+	}
+	/*
+	 * check: the FDT, the counting walk and making room (room: the last
+	 * alone); reserve: the claiming walk
+	 */
+	kho_in.check = t1 - t0;
+	kho_in.room = t1 - tr;
+	kho_in.reserve = get_cycles() - t1;
+	/*
+	 * Until the page allocator starts, keep the big early allocations
+	 * (memory map, per-CPU areas) out of scratch as on a cold boot, so
+	 * that scratch reaches the page allocator free.  memblock only steers
+	 * its choice of free memory for this: nothing is reserved now and
+	 * freed later, so nothing memblock allocated meanwhile (its own
+	 * reserved array included) can be freed with scratch.
+	 */
+	memblock_set_kho_alloc(MEMBLOCK_KHO_ALLOC_AVOID);
+	kho_unmark_scratch(false);
+	kho_probe_memblock();
+	kho_in.map_phys = map;
+	pr_info("reserved the memory preserved by the previous kernel\n");
+}
+
+/**
+ * kho_memory_init - hand scratch to the page allocator
+ *
+ * Called from mm_core_init() before memblock releases memory to the buddy
+ * allocator.  On a cold boot the scratch regions were allocated from memblock
+ * only to keep early allocations out; free exactly those allocations, so that
+ * they reach the page allocator as MIGRATE_CMA pageblocks.  After a KHO
+ * kexec, stop steering memblock allocations away from scratch, and keep
+ * the incoming scratch list (reserved) as this boot's list, rewritten with
+ * the copy that kho_scratch_init() checked.
+ */
+void __init kho_memory_init(void)
+{
+	unsigned int i;
+
+	if (kho_cold_reserved) {
+		for (i = 0; i < kho_scratch_cnt; i++)
+			memblock_phys_free(kho_scratch[i].addr,
+					   kho_scratch[i].size);
+	} else if (kho_in.scratch_marked) {
+		memblock_set_kho_alloc(MEMBLOCK_KHO_ALLOC_ANY);
+		/* Publish what was checked, not what the memory holds now */
+		kho_scratch = phys_to_virt(kho_in.c.h.scratch_phys);
+		memcpy(kho_scratch, kho_scratch_in,
+		       kho_scratch_cnt * sizeof(*kho_scratch));
+		kho_scratch_report();
+	}
+}
+
+/*
+ * Count the pageblocks of this boot's scratch regions, and those of them that
+ * are MIGRATE_CMA; with @account, add the CMA ones to their zone's and the
+ * system's CMA pages, so that /proc/meminfo's CmaTotal includes scratch.
+ */
+static void kho_scratch_pageblocks(unsigned long *total, unsigned long *cma,
+				   bool account)
+{
+	unsigned long pfn, end;
+	struct page *page;
+	unsigned int i;
+
+	*total = 0;
+	*cma = 0;
+	if (!kho_is_enabled() || !kho_scratch)
+		return;
+	for (i = 0; i < kho_scratch_cnt; i++) {
+		pfn = pageblock_align(PHYS_PFN(kho_scratch[i].addr));
+		end = PHYS_PFN(kho_scratch[i].addr + kho_scratch[i].size);
+		for (; pfn + pageblock_nr_pages <= end;
+		     pfn += pageblock_nr_pages) {
+			page = pfn_to_online_page(pfn);
+			if (!page)
+				continue;
+			(*total)++;
+			if (get_pageblock_migratetype(page) != MIGRATE_CMA)
+				continue;
+			(*cma)++;
+			if (account) {
+				page_zone(page)->cma_pages += pageblock_nr_pages;
+				totalcma_pages += pageblock_nr_pages;
+			}
+		}
+	}
+}
+
+/**
+ * kho_memory_init_done - every struct page is initialised
+ *
+ * Called from page_alloc_init_late() once deferred struct page
+ * initialisation has finished.  Counts the scratch pageblocks as CMA memory
+ * and reports, in one line, whether every one of them is MIGRATE_CMA, as it
+ * must be: an unmovable allocation in scratch would be refused as preserved
+ * memory at the next handover.
+ */
+void __init kho_memory_init_done(void)
+{
+	unsigned long total, cma;
+
+	kho_scratch_pageblocks(&total, &cma, true);
+	if (!total)
+		return;
+	if (cma == total)
+		pr_info("scratch: all %lu pageblocks are CMA, counted in CmaTotal\n",
+			total);
+	else
+		pr_err("scratch: only %lu of %lu pageblocks are CMA: unmovable memory may land in scratch and the next handover fail; please report this\n",
+		       cma, total);
+}
+
+/**
+ * kho_scratch_ranges - the scratch regions of this boot
+ * @nr: set to the number of regions
+ *
+ * Context: Any context.  The list does not change after boot.
+ * Return: the regions, or NULL (and *@nr = 0) when KHO is off.
+ */
+const struct kho_scratch_entry *kho_scratch_ranges(unsigned int *nr)
+{
+	*nr = kho_is_enabled() ? kho_scratch_cnt : 0;
+	return *nr ? kho_scratch : NULL;
+}
+
+/* ---- debugfs ------------------------------------------------------------ */
+
+/* One value per region; the file's data is the offset of the field */
+static int kho_scratch_show(struct seq_file *m, void *v)
+{
+	size_t field = (uintptr_t)m->private;
+	unsigned int i;
+
+	for (i = 0; i < kho_scratch_cnt; i++)
+		seq_printf(m, "0x%llx\n",
+			   *(u64 *)((void *)&kho_scratch[i] + field));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kho_scratch);
+
+/*
+ * scratch_used: per region, what a KHO boot used of it before it left
+ * scratch-only mode (0 on a cold boot), beside its size
+ */
+static int kho_scratch_used_show(struct seq_file *m, void *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < kho_scratch_cnt; i++)
+		seq_printf(m, "%u used 0x%llx of 0x%llx\n", i,
+			   (u64)kho_scratch_used[i], kho_scratch[i].size);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kho_scratch_used);
+
+/* The pageblocks of scratch as they are now: all must be CMA */
+static int kho_scratch_pageblocks_show(struct seq_file *m, void *v)
+{
+	unsigned long total, cma;
+
+	kho_scratch_pageblocks(&total, &cma, false);
+	seq_printf(m, "pageblocks %lu\ncma %lu\n", total, cma);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kho_scratch_pageblocks);
+
+/**
+ * kho_scratch_debugfs - add the scratch files to @dir
+ * @dir: the kho/out directory
+ *
+ * scratch_phys and scratch_len list one value per line, region by region
+ * in the same order: lowmem, global, then one per node; scratch_used gives,
+ * per region, what a KHO boot used of it in scratch-only mode.
+ * scratch_pageblocks counts the pageblocks of all regions and those that
+ * are MIGRATE_CMA.
+ */
+void __init kho_scratch_debugfs(struct dentry *dir)
+{
+	debugfs_create_file("scratch_phys", 0400, dir,
+			    (void *)offsetof(struct kho_scratch_entry, addr),
+			    &kho_scratch_fops);
+	debugfs_create_file("scratch_len", 0400, dir,
+			    (void *)offsetof(struct kho_scratch_entry, size),
+			    &kho_scratch_fops);
+	debugfs_create_file("scratch_used", 0400, dir, NULL,
+			    &kho_scratch_used_fops);
+	debugfs_create_file("scratch_pageblocks", 0400, dir, NULL,
+			    &kho_scratch_pageblocks_fops);
+}

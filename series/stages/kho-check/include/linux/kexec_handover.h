@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Kexec HandOver (KHO): preserve memory and state across kexec.
+ *
+ * See Documentation/core-api/kho/index.rst.
+ */
+#ifndef _LINUX_KEXEC_HANDOVER_H
+#define _LINUX_KEXEC_HANDOVER_H
+
+#include <linux/errno.h>
+#include <linux/kho/abi/kexec_handover.h>
+#include <linux/types.h>
+
+struct folio;
+struct notifier_block;
+struct kho_serialization;
+
+/**
+ * enum kexec_kho_event - events sent to KHO notifiers
+ * @KEXEC_KHO_FINALIZE: serialize state: preserve what the next kernel needs
+ *                      and add a subtree with kho_add_subtree().  Return
+ *                      NOTIFY_DONE (or NOTIFY_OK) on success, NOTIFY_BAD to
+ *                      veto the handover.
+ * @KEXEC_KHO_ABORT:    the handover was cancelled (or a FINALIZE failed):
+ *                      undo whatever FINALIZE did.  Sent to every notifier,
+ *                      including ones that never saw FINALIZE; cannot fail.
+ */
+enum kexec_kho_event {
+	KEXEC_KHO_FINALIZE = 0,
+	KEXEC_KHO_ABORT = 1,
+};
+
+#ifdef CONFIG_KEXEC_HANDOVER
+bool kho_is_enabled(void);
+
+int kho_preserve_folio(struct folio *folio);
+int kho_unpreserve_folio(struct folio *folio);
+int kho_preserve_phys(phys_addr_t phys, size_t size);
+int kho_unpreserve_phys(phys_addr_t phys, size_t size);
+int kho_preserve_vmalloc(void *ptr, struct kho_vmalloc *preservation);
+int kho_unpreserve_vmalloc(struct kho_vmalloc *preservation);
+
+struct folio *kho_restore_folio(phys_addr_t phys);
+void *kho_restore_phys(phys_addr_t phys, size_t size);
+void *kho_restore_vmalloc(const struct kho_vmalloc *preservation);
+
+int register_kho_notifier(struct notifier_block *nb);
+int unregister_kho_notifier(struct notifier_block *nb);
+
+int kho_add_subtree(struct kho_serialization *ser, const char *name,
+		    void *fdt);
+int kho_retrieve_subtree(const char *name, phys_addr_t *phys);
+#else
+static inline bool kho_is_enabled(void)
+{
+	return false;
+}
+
+static inline int kho_preserve_folio(struct folio *folio)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int kho_unpreserve_folio(struct folio *folio)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int kho_preserve_phys(phys_addr_t phys, size_t size)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int kho_unpreserve_phys(phys_addr_t phys, size_t size)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int kho_preserve_vmalloc(void *ptr,
+				       struct kho_vmalloc *preservation)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int kho_unpreserve_vmalloc(struct kho_vmalloc *preservation)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline struct folio *kho_restore_folio(phys_addr_t phys)
+{
+	return NULL;
+}
+
+static inline void *kho_restore_phys(phys_addr_t phys, size_t size)
+{
+	return NULL;
+}
+
+static inline void *kho_restore_vmalloc(const struct kho_vmalloc *preservation)
+{
+	return NULL;
+}
+
+static inline int register_kho_notifier(struct notifier_block *nb)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int unregister_kho_notifier(struct notifier_block *nb)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int kho_add_subtree(struct kho_serialization *ser,
+				  const char *name, void *fdt)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int kho_retrieve_subtree(const char *name, phys_addr_t *phys)
+{
+	return -EOPNOTSUPP;
+}
+#endif /* CONFIG_KEXEC_HANDOVER */
+
+struct kimage;
+struct kho_scratch_entry;
+
+/**
+ * struct kho_handover - what a KHO kexec passes to the next kernel
+ * @fdt_phys:     physical address of the KHO FDT, finalized at the latest
+ *                when the image is executed
+ * @fdt_len:      size of the FDT buffer
+ * @scratch_phys: physical address of the scratch list
+ *                (&struct kho_scratch_entry array)
+ * @scratch_len:  size of the scratch list in bytes
+ */
+struct kho_handover {
+	phys_addr_t fdt_phys;
+	u64 fdt_len;
+	phys_addr_t scratch_phys;
+	u64 scratch_len;
+};
+
+/* Hooks for architecture and memory-management code, not for drivers */
+#ifdef CONFIG_KEXEC_HANDOVER
+void kho_reserve_scratch(void);
+void kho_memory_init(void);
+void kho_memory_init_done(void);
+const struct kho_scratch_entry *kho_scratch_ranges(unsigned int *nr);
+int kho_kexec_handover(struct kimage *image, struct kho_handover *h);
+int kho_kexec_prepare(struct kimage *image);
+
+/* For early boot code that adopts preserved memory, and reads subtrees */
+bool kho_fdt_check_full(const void *fdt, size_t bufsize);
+#else
+static inline void kho_reserve_scratch(void) { }
+static inline void kho_memory_init(void) { }
+static inline void kho_memory_init_done(void) { }
+
+static inline const struct kho_scratch_entry *
+kho_scratch_ranges(unsigned int *nr)
+{
+	*nr = 0;
+	return NULL;
+}
+
+static inline int kho_kexec_handover(struct kimage *image,
+				     struct kho_handover *h)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int kho_kexec_prepare(struct kimage *image)
+{
+	return 0;
+}
+#endif /* CONFIG_KEXEC_HANDOVER */
+
+/* Not implemented yet: no-ops until later in this series */
+static inline void kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
+				phys_addr_t scratch_phys, u64 scratch_len)
+{
+}
+
+static inline void kho_scratch_init(void) { }
+static inline void kho_reserve_preserved(void) { }
+static inline bool kho_scratch_only(void) { return false; }
+
+static inline int reserve_mem_kho_adopt(const char *name, phys_addr_t size,
+					phys_addr_t align, phys_addr_t *start)
+{
+	return -ENOENT;
+}
+
+#endif /* _LINUX_KEXEC_HANDOVER_H */
