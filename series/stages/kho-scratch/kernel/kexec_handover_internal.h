@@ -23,8 +23,8 @@
  * @orders:      one xarray per folio order, indexed by bitmap number,
  *               holding page-sized bitmaps with one bit per folio of that
  *               order
- * @orders_used: bit o set if @orders[o] may hold a bitmap; set before a
- *               bitmap is published, cleared only when pruning
+ * @orders_used: bit o set if the xarray of order o may hold a bitmap; set
+ *               before a bitmap is published, cleared only when pruning
  * @nr_pages:    pages currently allocated for bitmaps and memory map chunks
  *
  * The tracker itself has no lock: bitmaps are found with xa_load() and

@@ -23,8 +23,8 @@
  * @orders:      one xarray per folio order, indexed by bitmap number,
  *               holding page-sized bitmaps with one bit per folio of that
  *               order
- * @orders_used: bit o set if @orders[o] may hold a bitmap; set before a
- *               bitmap is published, cleared only when pruning
+ * @orders_used: bit o set if the xarray of order o may hold a bitmap; set
+ *               before a bitmap is published, cleared only when pruning
  * @nr_pages:    pages currently allocated for bitmaps and memory map chunks
  *
  * The tracker itself has no lock: bitmaps are found with xa_load() and
@@ -208,6 +208,9 @@ struct kho_map_visitor {
 };
 
 /* kexec_handover_check.c */
+#define KHO_BITMAP_LONGS	(KHO_BITMAP_BITS / BITS_PER_LONG)
+unsigned long kho_bitmap_next(const unsigned long *bits, unsigned long bit,
+			      bool clear);
 int kho_scratch_overlaps(const struct kho_scratch_entry *scratch,
 			 unsigned int nr, phys_addr_t addr, u64 len);
 const char *kho_check_layout(const struct kho_check *c);
