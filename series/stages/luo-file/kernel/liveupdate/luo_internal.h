@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Live Update Orchestrator internals, shared by kernel/liveupdate/ only.
+ */
+#ifndef _KERNEL_LIVEUPDATE_LUO_INTERNAL_H
+#define _KERNEL_LIVEUPDATE_LUO_INTERNAL_H
+
+#include <linux/kho/abi/luo.h>
+#include <linux/list.h>
+#include <linux/liveupdate.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+
+struct file;
+
+/**
+ * struct luo_file - a file in a session
+ * @list:       entry in &luo_session.files
+ * @token:      user space's name for the file
+ * @fh:         its handler; for an incoming file found at retrieve time
+ * @file:       outgoing: the preserved file (a reference is held);
+ *              incoming: the retrieved file (a reference), or NULL
+ * @priv:       outgoing: the handler's private data
+ * @data:       incoming: the handler's handle, read from the previous
+ *              kernel
+ * @dead:       incoming: a retrieve failed; the file is lost
+ * @compatible: incoming: the handler compatible from the previous kernel
+ */
+struct luo_file {
+	struct list_head list;
+	u64 token;
+	struct liveupdate_file_handler *fh;
+	struct file *file;
+	void *priv;
+	u64 data;
+	bool dead;
+	char compatible[LUO_FILE_COMPAT_LENGTH];
+};
+
+/**
+ * struct luo_session - a named set of files
+ * @list:      entry in the outgoing or incoming session list
+ * @name:      NUL-terminated name
+ * @files:     &struct luo_file list, in preservation order
+ * @nr_files:  length of @files
+ * @incoming:  preserved by the previous kernel
+ * @retrieved: incoming: user space holds a file descriptor for it
+ * @finished:  incoming: finished; off the incoming list, only the file
+ *             descriptor keeps it
+ */
+struct luo_session {
+	struct list_head list;
+	char name[LIVEUPDATE_SESSION_NAME_LENGTH];
+	struct list_head files;
+	unsigned long nr_files;
+	bool incoming;
+	bool retrieved;
+	bool finished;
+};
+
+/*
+ * One mutex guards all LUO state: the session lists, every session and
+ * file, and the handler list.  Preserving memory with KHO under it is
+ * fine.
+ */
+extern struct mutex luo_mutex;
+
+/* luo_core.c */
+int luo_copy_arg(void *karg, size_t ksize, size_t min,
+		 const void __user *uarg, u32 *usize);
+int luo_copy_back(void __user *uarg, const void *karg, size_t ksize,
+		  u32 usize);
+
+/* luo_session.c */
+int luo_session_create(const char *name, struct file **filep);
+int luo_session_retrieve(const char *name, struct file **filep);
+
+/* luo_file.c */
+int luo_file_preserve(struct luo_session *s, int fd, u64 token);
+void luo_file_unpreserve_all(struct luo_session *s);
+int luo_file_retrieve(struct luo_session *s, u64 token, struct file **filep);
+int luo_file_can_finish(struct luo_session *s);
+void luo_file_finish_all(struct luo_session *s);
+struct luo_file *luo_file_find(struct luo_session *s, u64 token);
+
+#endif /* _KERNEL_LIVEUPDATE_LUO_INTERNAL_H */
