@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Live Update Orchestrator (LUO): /dev/liveupdate and the handover.
+ * Live Update Orchestrator (LUO): /dev/liveupdate.
  *
  * Booted with liveupdate=on (and kho=on), the kernel offers
  * /dev/liveupdate, on which user space creates named sessions and
