@@ -19,8 +19,15 @@ patch (its "files:"), and the last commit's tree must equal what
 apart.
 
 Stages: one overlay file split across patches.  A patch that lists a file
-under "stage:" carries an intermediate version of it, read from
-series/stages/<name>/<overlay path> (<name> is the patch's "name:"):
+under "stage:" carries an intermediate version of it.  The versions are
+stacked diffs, kept in series/stages/<name>/<overlay path>.diff (<name> is
+the patch's "name:"): each is a unified diff that takes the file's next
+version (the next stage's, or the overlay's own for the last stage) back
+to this patch's, so it reads as what this patch does not have yet.  The
+versions are rebuilt from the overlay's copy backwards, one diff at a
+time (patch(1), offsets allowed, no fuzz: a diff that no longer applies
+after the overlay changed must be updated, and export says which).  What
+a version is depends on the overlay file:
 
   * a new file: its whole content at this patch;
   * PATH.patch: the diff against the base at this patch (same form as the
@@ -31,7 +38,7 @@ series/stages/<name>/<overlay path> (<name> is the patch's "name:"):
 Each step replaces the previous one, so a patch's commit shows what it
 adds to the file.  The patch that lists the file under "files:" carries the
 overlay's own copy and must come after every patch that stages it; a
-stage copy that no stanza names is an error.  A stage is meant to be the
+stage diff that no stanza names is an error.  A stage is meant to be the
 final file minus later functionality, never a rewrite: export still fails
 unless the last tree equals the overlay byte for byte.
 
@@ -145,17 +152,56 @@ def check_stages(patches, owner):
                 die("series/series: patch %d stages %s, which patch %d, "
                     "not a later one, carries in its final form" %
                     (i + 1, f, owner[f] + 1))
-            path = os.path.join(STAGES, p["name"], f)
+            path = stage_diff(p, f)
             if not os.path.isfile(path):
-                die("series/series: no stage copy %s" %
+                die("series/series: no stage diff %s" %
                     os.path.relpath(path, TOP))
             wanted.add(path)
     for root, _, fnames in os.walk(STAGES):
         for fn in fnames:
             path = os.path.join(root, fn)
             if path not in wanted:
-                die("series/series: %s is a stage copy no patch names" %
+                die("series/series: %s is a stage diff no patch names" %
                     os.path.relpath(path, TOP))
+
+
+def stage_diff(p, f):
+    return os.path.join(STAGES, p["name"], f + ".diff")
+
+
+def unpatch(text, diff, what):
+    """@text with the stacked diff @diff applied: the previous version."""
+    tmp = os.path.join(BUILD, "series-stage.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(text)
+    res = subprocess.run(["patch", "-s", "-F0", "--no-backup-if-mismatch",
+                          "-r", "-", tmp, diff],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    with open(tmp, "rb") as fh:
+        out = fh.read()
+    os.unlink(tmp)
+    if res.returncode:
+        die("%s no longer applies to the next version of %s: update it "
+            "(%s)" % (os.path.relpath(diff, TOP), what,
+                      res.stdout.decode().strip()))
+    return out
+
+
+def stage_versions(patches):
+    """Every staged file's content at each patch that stages it, rebuilt
+    from the overlay's copy backwards through the stacked diffs."""
+    versions = {}
+    staged = {}
+    for i, p in enumerate(patches):
+        for f in p["stage"]:
+            staged.setdefault(f, []).append(i)
+    for f, steps in staged.items():
+        with open(os.path.join(TOP, f), "rb") as fh:
+            text = fh.read()
+        for i in reversed(steps):
+            text = unpatch(text, stage_diff(patches[i], f), f)
+            versions[(i, f)] = text
+    return versions
 
 
 def wgit(*args, data=None):
@@ -191,14 +237,13 @@ def base_file(target):
     return res.stdout if res.returncode == 0 else None
 
 
-def put_file(p, f, src):
-    """Make overlay file @f's kernel file what @src (the overlay's copy or
-    a stage copy) says, starting from the base each time, so that a later
-    step replaces an earlier one."""
+def put_file(p, f, data, what):
+    """Make overlay file @f's kernel file what @data (the content of the
+    overlay's copy or of a stage, named @what) says, starting from the base
+    each time, so that a later step replaces an earlier one."""
     if f in overlay.FRAGMENTS:
         target, how = overlay.FRAGMENTS[f]
-        with open(src, "rb") as fh:
-            merged = overlay.merge(how, base_file(target), fh.read())
+        merged = overlay.merge(how, base_file(target), data)
         with open(os.path.join(WORK, target), "wb") as fh:
             fh.write(merged)
     elif f.endswith(".patch"):
@@ -208,23 +253,25 @@ def put_file(p, f, src):
             die("%s: the base has no %s" % (f, target))
         with open(os.path.join(WORK, target), "wb") as fh:
             fh.write(orig)
-        res = subprocess.run(["git", "-C", WORK, "apply", src],
+        res = subprocess.run(["git", "-C", WORK, "apply", "-"], input=data,
                              stderr=subprocess.PIPE)
         if res.returncode:
             die("%s does not apply in series order (patch '%s'): %s" %
-                (os.path.relpath(src, TOP), p["subject"],
-                 res.stderr.decode().strip()))
+                (what, p["subject"], res.stderr.decode().strip()))
     else:
         dst = os.path.join(WORK, f)
         os.makedirs(os.path.dirname(dst), exist_ok=True)
-        shutil.copy2(src, dst)
+        with open(dst, "wb") as fh:
+            fh.write(data)
+        shutil.copymode(os.path.join(TOP, f), dst)
 
 
-def commit_patch(p, name, email):
+def commit_patch(i, p, versions, name, email):
     for f in p["stage"]:
-        put_file(p, f, os.path.join(STAGES, p["name"], f))
+        put_file(p, f, versions[(i, f)], "stage %s of %s" % (p["name"], f))
     for f in p["paths"]:
-        put_file(p, f, os.path.join(TOP, f))
+        with open(os.path.join(TOP, f), "rb") as fh:
+            put_file(p, f, fh.read(), f)
     wgit("add", "-A", "-f")
     msg = p["subject"] + "\n\n" + "\n".join(p["body"]) + \
         "\n\nSigned-off-by: %s <%s>\n" % (name, email)
@@ -243,9 +290,10 @@ def export():
     patches = parse_spec()
     assign(patches)
     name, email = identity()
+    versions = stage_versions(patches)
     fresh_worktree()
-    for p in patches:
-        commit_patch(p, name, email)
+    for i, p in enumerate(patches):
+        commit_patch(i, p, versions, name, email)
     want = overlay.target_tree()
     have = wgit("rev-parse", "HEAD^{tree}").strip()
     if want != have:
