@@ -5,6 +5,11 @@
 #   broken_patch  a .patch that does not apply stops the build, naming it
 #   guest_hang    a guest that hangs is killed at the timeout, counted failed
 #   guest_panic   a guest that panics is counted failed
+#   dmesg_echo    a scenario's echo of a dmesg line ("# [ts] ...") whose
+#                 timestamp is later than the console's last kernel line
+#                 (a message below the console loglevel) is not taken for
+#                 a kernel message cutting into the line, so the result
+#                 line after it stays a result
 # Prints KTAP.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
@@ -15,7 +20,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 echo "KTAP version 1"
 echo "# Subtest: harness-faults"
-echo "1..3"
+echo "1..4"
 
 # A copy of the overlay plus one patch whose context is not in the base.
 # Applying stops before the work tree is touched, so the real build/src is
@@ -58,4 +63,26 @@ qemu_fault() {
 }
 qemu_fault guest_hang hang no_timeout
 qemu_fault guest_panic panic no_panic_or_oops
+
+# The serial lines of a generation as CI saw them in luo-faults: the
+# console printed up to 1.35 s, the scenario then echoed dmesg, with a
+# KERN_DEBUG line at 1.358 that the console never printed
+got=$(python3 - "$KHO_TOP/scripts" <<'PY'
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("qr", sys.argv[1] + "/qemu-run.py")
+qr = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(qr)
+r = qr.Rejoin()
+out = []
+for line in ["[    1.350000] Run /init as init process",
+             "# [    0.763279] liveupdate: refusing the handed-over state",
+             "# [    1.358438]     luo_why=no_valid_liveupdate-number",
+             "ok 2 state_refused"]:
+    out += r.feed(line)
+out += r.flush()
+print("|".join(out))
+PY
+)
+want="[    1.350000] Run /init as init process|# [    0.763279] liveupdate: refusing the handed-over state|# [    1.358438]     luo_why=no_valid_liveupdate-number|ok 2 state_refused"
+ktap_result "$([ "$got" = "$want" ]; echo $?)" dmesg_echo "${got:0:300}"
 exit $KTAP_FAILED
