@@ -91,7 +91,9 @@ class Rejoin:
     print in the middle of a line that /init is writing: "# kho-x: 0x3e
     [ 1.22] input: ...\n" and then ":0xc00000 ...\n".  A kernel message cut
     in starts with a timestamp later than that of the last kernel line
-    (an echo of dmesg carries older ones); it is given its own line, and
+    (an echo of dmesg carries older ones) and not right after "# ", which
+    is how scenarios echo dmesg (a line below the console loglevel is
+    newer than any the console printed); it is given its own line, and
     the cut line is joined to its end, the next line that is no kernel
     message.
     """
@@ -107,7 +109,8 @@ class Rejoin:
             self.last_ts = float(m.group(1))
             return [line]
         cut = next((c for c in KTS.finditer(line)
-                    if c.start() > 0 and float(c.group(1)) > self.last_ts),
+                    if c.start() > 0 and float(c.group(1)) > self.last_ts
+                    and not line[:c.start()].endswith("# ")),
                    None)
         if cut:
             self.last_ts = float(cut.group(1))
