@@ -82,9 +82,12 @@ static struct {
 	phys_addr_t map_phys;	/* preserved-memory map, once reserved */
 	bool map_freed;		/* ... and its pages freed or indexed */
 	bool indexed;		/* the index of its bitmaps is allocated */
-	/* What reading the map cost, and what it held */
-	cycles_t check, room, reserve, probe;
-	unsigned long map_pages, runs, folios, pages, regions;
+	/*
+	 * What reading the map cost (the FDT, the room and the claims are
+	 * parts of check and reserve), and what it held
+	 */
+	cycles_t check, fdt, room, reserve, claim, probe;
+	unsigned long map_pages, runs, folios, pages, regions, claims;
 	/*
 	 * Folios in each bitmap, in the order of the walk, counted as
 	 * kho_claim_map() checked them, so that indexing reads no bitmap
@@ -434,14 +437,19 @@ static int __init kho_boot_claim(struct kho_check *c, phys_addr_t addr,
 				 u64 len, unsigned int order)
 {
 	phys_addr_t folio = PFN_PHYS(1UL << order), end = addr + len;
+	cycles_t t0 = get_cycles();
 	int ret = 0;
 
 	if (memblock_is_region_reserved(addr, len))
-		return -EBUSY;
-	if (!kho_reserve_per_folio || !IS_ALIGNED(addr | len, folio))
-		return memblock_reserve(addr, len);
-	for (; !ret && addr < end; addr += folio)
-		ret = memblock_reserve(addr, folio);
+		ret = -EBUSY;
+	else if (!kho_reserve_per_folio || !IS_ALIGNED(addr | len, folio))
+		ret = memblock_reserve(addr, len);
+	else
+		for (; !ret && addr < end; addr += folio)
+			ret = memblock_reserve(addr, folio);
+	/* The memblock side of the reserving walk, for the timing line */
+	kho_in.claim += get_cycles() - t0;
+	kho_in.claims++;
 	return ret;
 }
 
@@ -849,6 +857,7 @@ void __init kho_reserve_preserved(void)
 	t0 = get_cycles();
 	kho_in.c.end_pfn = PHYS_PFN(memblock_end_of_DRAM());
 	why = kho_check_fdt(&kho_in.c, &map);
+	kho_in.fdt = get_cycles() - t0;
 	/*
 	 * Count the runs and map pages first, and make room in memblock for
 	 * one reservation each (and one more where a run is split around the
@@ -874,8 +883,9 @@ void __init kho_reserve_preserved(void)
 		return;
 	}
 	/*
-	 * check: the FDT, the counting walk and making room (room: the last
-	 * alone); reserve: the claiming walk
+	 * check: the FDT, the counting walk and making room (fdt and room:
+	 * the first and the last alone); reserve: the claiming walk (claim:
+	 * the memblock calls in it)
 	 */
 	kho_in.check = t1 - t0;
 	kho_in.room = t1 - tr;
@@ -921,11 +931,12 @@ static void __init kho_index_preserved(void)
 	kho_index_map(kho_in.map_phys);
 	kho_free_map(kho_in.map_phys, false);
 	kho_counts_free();
-	pr_info("restore-timing: check_cycles=%llu room_cycles=%llu reserve_cycles=%llu index_cycles=%llu map_pages=%lu runs=%lu folios=%lu pages=%lu reserved_regions=%lu alloc_probe_cycles=%llu\n",
+	pr_info("restore-timing: check_cycles=%llu room_cycles=%llu reserve_cycles=%llu index_cycles=%llu map_pages=%lu runs=%lu folios=%lu pages=%lu reserved_regions=%lu alloc_probe_cycles=%llu fdt_cycles=%llu claim_cycles=%llu claims=%lu\n",
 		(u64)kho_in.check, (u64)kho_in.room, (u64)kho_in.reserve,
 		(u64)(get_cycles() - t0), kho_in.map_pages, kho_in.runs,
 		kho_in.folios, kho_in.pages, kho_in.regions,
-		(u64)kho_in.probe);
+		(u64)kho_in.probe, (u64)kho_in.fdt, (u64)kho_in.claim,
+		kho_in.claims);
 	kho_report_deferred();
 }
 
