@@ -26,7 +26,9 @@ version (the next stage's, or the overlay's own for the last stage) back
 to this patch's, so it reads as what this patch does not have yet.  The
 versions are rebuilt from the overlay's copy backwards, one diff at a
 time (patch(1), offsets allowed, no fuzz: a diff that no longer applies
-after the overlay changed must be updated, and export says which).  What
+after the overlay changed must be updated, and export says which; restage
+carries an uncommitted change of a staged file into every stage that has
+its lines, and writes the diffs again).  What
 a version is depends on the overlay file:
 
   * a new file: its whole content at this patch;
@@ -43,6 +45,9 @@ final file minus later functionality, never a rewrite: export still fails
 unless the last tree equals the overlay byte for byte.
 
     series.py export    write build/series/*.patch (and checkpatch-ignore)
+    series.py restage FILE...
+                        carry the uncommitted change of staged overlay
+                        files into their stage diffs
 """
 
 import fnmatch
@@ -324,10 +329,92 @@ def export():
           (len(patches), os.path.relpath(OUT, TOP)))
 
 
+def restage(files):
+    """Carry a change of staged overlay files into their stage diffs.
+
+    The change is the file against git HEAD.  Every stage's version is
+    rebuilt from HEAD's copy, the change is applied to each with patch(1)
+    (fuzz allowed; a hunk whose lines a stage lacks is left out of it), and
+    the stacked diffs are written again from the new versions.  Review the
+    result: series-check builds and boots every step.
+    """
+    patches = parse_spec()
+    assign(patches)
+    for f in files:
+        steps = [i for i, p in enumerate(patches) if f in p["stage"]]
+        if not steps:
+            die("%s is staged by no patch" % f)
+        old = subprocess.run(["git", "-C", TOP, "show", "HEAD:" + f],
+                             stdout=subprocess.PIPE, check=True).stdout
+        with open(os.path.join(TOP, f), "rb") as fh:
+            new = fh.read()
+        change = difference(old, new, f)
+        text, versions = old, {}
+        total = change.count(b"\n@@ ")
+        for i in reversed(steps):
+            text = unpatch(text, stage_diff(patches[i], f), f)
+            versions[i], left = carry(text, change)
+            if left:
+                print("kho: %s: %d of %d hunks of the change to %s did "
+                      "not apply; check that is right:\n%s" %
+                      (patches[i]["name"], left, total, f,
+                       "".join("  " + ln + "\n" for ln in left_out(
+                           change, versions[i]))), end="")
+        nxt = new
+        for i in reversed(steps):
+            with open(stage_diff(patches[i], f), "wb") as fh:
+                fh.write(difference(nxt, versions[i], f))
+            nxt = versions[i]
+        print("kho: restaged %s in %s" % (f, ", ".join(
+            patches[i]["name"] for i in steps)))
+
+
+def difference(a, b, f):
+    """diff -u from @a to @b, labelled as the stage diffs are."""
+    tmp = [os.path.join(BUILD, "series-restage.%d" % n) for n in (0, 1)]
+    for path, data in zip(tmp, (a, b)):
+        with open(path, "wb") as fh:
+            fh.write(data)
+    res = subprocess.run(["diff", "-u", "--label", "a/" + f, "--label",
+                          "b/" + f] + tmp, stdout=subprocess.PIPE)
+    for path in tmp:
+        os.unlink(path)
+    if res.returncode > 1:
+        die("diff failed on %s" % f)
+    return res.stdout
+
+
+def carry(text, change):
+    """@text with those hunks of @change that find their lines in it, and
+    how many did not."""
+    tmp = os.path.join(BUILD, "series-restage.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(text)
+    res = subprocess.run(["patch", "-F2", "--no-backup-if-mismatch",
+                          "-r", "-", tmp], input=change,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    with open(tmp, "rb") as fh:
+        out = fh.read()
+    os.unlink(tmp)
+    failed = re.search(rb"(\d+) out of \d+ hunks? FAILED", res.stdout)
+    return out, int(failed.group(1)) if failed else 0
+
+
+def left_out(change, text):
+    """The added lines of @change that @text lacks: the hunks left out."""
+    have = set(text.decode(errors="replace").splitlines())
+    return [ln[1:] for ln in change.decode(errors="replace").splitlines()
+            if ln.startswith("+") and not ln.startswith("+++") and
+            ln[1:].strip() and ln[1:] not in have]
+
+
 def main():
-    if sys.argv[1:] != ["export"]:
-        die("usage: series.py export")
-    export()
+    if sys.argv[1:] == ["export"]:
+        export()
+    elif sys.argv[1:2] == ["restage"] and sys.argv[2:]:
+        restage(sys.argv[2:])
+    else:
+        die("usage: series.py export | restage OVERLAY_FILE...")
 
 
 if __name__ == "__main__":
