@@ -35,8 +35,8 @@ kho=$(grep -c '^ok [0-9]* : memblock_set_kho_alloc: ' "$log")
 if [ $rc -ne 0 ]; then
 	echo "not ok 1 memblock-sim # exit $rc after $cases cases: $(grep -m1 'Assertion' "$log")"
 	exit 1
-elif [ "$kho" -ne 4 ]; then
-	echo "not ok 1 memblock-sim # $kho of 4 memblock_set_kho_alloc cases ran"
+elif [ "$kho" -ne 5 ]; then
+	echo "not ok 1 memblock-sim # $kho of 5 memblock_set_kho_alloc cases ran"
 	exit 1
 fi
 echo "ok 1 memblock-sim # $cases cases passed, $kho of them memblock_set_kho_alloc"

@@ -3,7 +3,7 @@
  * Where memblock allocates around Kexec HandOver (KHO) scratch memory:
  * memblock_set_kho_alloc() and the MEMBLOCK_KHO_SCRATCH region flag; and
  * memblock_reserve_room(), which KHO calls before it reserves the memory
- * preserved across kexec.
+ * preserved across kexec, and the reservations themselves.
  */
 #include "kho_api.h"
 
@@ -159,6 +159,48 @@ static int kho_reserve_room_check(void)
 	return 0;
 }
 
+/*
+ * memblock_reserve() of ranges that overlap nothing, in an array more than
+ * half full (as when KHO reserves the preserved runs in ascending order):
+ * each lands in address order, one that touches its neighbours merges with
+ * them, and the array does not grow.
+ */
+static int kho_reserve_disjoint_check(void)
+{
+	struct memblock_region *r = memblock.reserved.regions;
+	unsigned long max, n, i;
+	phys_addr_t base = SZ_128K;
+
+	PREFIX_PUSH();
+	reset_memblock_regions();
+	max = memblock.reserved.max;
+	n = max / 2 + 1;
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, memblock_reserve(base + i * SZ_64K, SZ_4K));
+	ASSERT_EQ(n, memblock.reserved.cnt);
+	ASSERT_EQ(base + (n - 1) * SZ_64K, r[n - 1].base);
+
+	/* Between regions 0 and 1, touching neither */
+	ASSERT_EQ(0, memblock_reserve(base + SZ_16K, SZ_4K));
+	ASSERT_EQ(n + 1, memblock.reserved.cnt);
+	ASSERT_EQ(base + SZ_16K, r[1].base);
+	ASSERT_EQ(base + SZ_64K, r[2].base);
+
+	/* Filling the gap between that one and region 2: one region */
+	ASSERT_EQ(0, memblock_reserve(base + SZ_16K + SZ_4K,
+				      SZ_64K - SZ_16K - SZ_4K));
+	ASSERT_EQ(n, memblock.reserved.cnt);
+	ASSERT_EQ(base + SZ_16K, r[1].base);
+	ASSERT_EQ(SZ_64K - SZ_16K + SZ_4K, r[1].size);
+	ASSERT_EQ(base + 2 * SZ_64K, r[2].base);
+	ASSERT_EQ((n - 1) * SZ_4K + SZ_64K - SZ_16K + SZ_4K,
+		  memblock.reserved.total_size);
+	ASSERT_EQ(max, memblock.reserved.max);
+
+	test_pass_pop();
+	return 0;
+}
+
 int memblock_kho_checks(void)
 {
 	prefix_reset();
@@ -170,6 +212,7 @@ int memblock_kho_checks(void)
 	run_top_down(kho_alloc_avoid_check);
 	run_top_down(kho_alloc_avoid_double_array_check);
 	run_top_down(kho_reserve_room_check);
+	run_top_down(kho_reserve_disjoint_check);
 
 	dummy_physical_memory_cleanup();
 	prefix_pop();
