@@ -18,6 +18,9 @@
 
 #include "luo_internal.h"
 
+/* A handler's compatible, as it may be registered, fits the handover record */
+static_assert(LIVEUPDATE_HNDL_COMPAT_LENGTH <= LUO_FILE_COMPAT_LENGTH);
+
 static LIST_HEAD(luo_handlers);
 
 /* The handler whose compatible is @compat; luo_mutex held */
@@ -51,8 +54,8 @@ int liveupdate_register_file_handler(struct liveupdate_file_handler *h)
 	if (!ops || !ops->can_preserve || !ops->preserve || !ops->unpreserve ||
 	    !ops->freeze || !ops->unfreeze || !ops->retrieve || !ops->finish ||
 	    !h->compatible || !*h->compatible ||
-	    strnlen(h->compatible, LUO_FILE_COMPAT_LENGTH) >=
-	    LUO_FILE_COMPAT_LENGTH)
+	    strnlen(h->compatible, LIVEUPDATE_HNDL_COMPAT_LENGTH) >=
+	    LIVEUPDATE_HNDL_COMPAT_LENGTH)
 		return -EINVAL;
 
 	mutex_lock(&luo_mutex);

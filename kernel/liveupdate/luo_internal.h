@@ -27,7 +27,8 @@ struct seq_file;
  *              from the previous kernel (incoming)
  * @frozen:     outgoing: @fh's freeze succeeded and was not undone
  * @dead:       incoming: a retrieve failed; the file is lost
- * @compatible: incoming: the handler compatible from the previous kernel
+ * @compatible: its handler's compatible: copied from @fh at preserve
+ *              (outgoing), read from the previous kernel (incoming)
  */
 struct luo_file {
 	struct list_head list;
