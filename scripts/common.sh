@@ -37,6 +37,41 @@ KHO_OVERLAY_DIRS="arch block certs crypto Documentation drivers fs include init 
 die() { echo "kho: error: $*" >&2; exit 1; }
 info() { echo "kho: $*" >&2; }
 
+# guest_tsc OUT: build the guest's TSC helper (guest/tsc.c) as OUT, static,
+# unless it is up to date
+guest_tsc() {
+	[ -x "$1" ] && [ ! "$KHO_TOP/guest/tsc.c" -nt "$1" ] ||
+		gcc -static -O2 -Wall -o "$1" "$KHO_TOP/guest/tsc.c"
+}
+
+# initrd_base BZIMAGE TSC: the gen_init_cpio lines every guest initramfs
+# starts with: its directories, the console, guest/init and ktap.sh,
+# busybox, the TSC helper, the kernel to kexec, and kexec with its shared
+# libraries at the paths the loader expects (directories repeat: callers
+# drop repeated lines)
+initrd_base() {
+	local d lib p c
+	for d in /bin /sbin /dev /proc /sys /tmp /boot /lib /lib/kho \
+		/lib/kho/scenario /lib/kho/guide /lib/modules /lib64 /usr; do
+		echo "dir $d 0755 0 0"
+	done
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	echo "file /init $KHO_TOP/guest/init 0755 0 0"
+	echo "file /lib/kho/ktap.sh $KHO_TOP/guest/ktap.sh 0644 0 0"
+	echo "file /bin/busybox /bin/busybox 0755 0 0"
+	echo "file /bin/tsc $2 0755 0 0"
+	echo "file /boot/bzImage $1 0644 0 0"
+	echo "file /sbin/kexec /usr/sbin/kexec 0755 0 0"
+	for lib in $(ldd /usr/sbin/kexec | grep -o '/[^ ]*'); do
+		p=
+		for c in $(dirname "$lib" | tr / ' '); do
+			p=$p/$c
+			echo "dir $p 0755 0 0"
+		done
+		echo "file $lib $(readlink -f "$lib") 0755 0 0"
+	done
+}
+
 kmake() {
 	make -s -C "$KHO_SRC" O="$KHO_OBJ" -j"$KHO_JOBS" \
 		CC="ccache gcc" HOSTCC="ccache gcc" "$@"

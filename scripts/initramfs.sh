@@ -17,9 +17,7 @@ work=$KHO_BUILD/initramfs
 mkdir -p "$work"
 
 tsc=$work/tsc
-if [ ! -x "$tsc" ] || [ "$KHO_TOP/guest/tsc.c" -nt "$tsc" ]; then
-	gcc -static -O2 -Wall -o "$tsc" "$KHO_TOP/guest/tsc.c"
-fi
+guest_tsc "$tsc"
 
 # The live update selftests, static, against this tree's uAPI headers
 luo=$KHO_SRC/tools/testing/selftests/liveupdate
@@ -46,17 +44,7 @@ done
 
 list=$work/list
 {
-	for d in /bin /sbin /dev /proc /sys /tmp /boot /lib /lib/kho \
-		/lib/kho/scenario /lib/kho/guide /lib/modules /lib64 /usr; do
-		echo "dir $d 0755 0 0"
-	done
-	echo "nod /dev/console 0600 0 0 c 5 1"
-	echo "file /init $KHO_TOP/guest/init 0755 0 0"
-	echo "file /bin/busybox /bin/busybox 0755 0 0"
-	echo "file /bin/tsc $tsc 0755 0 0"
-	echo "file /sbin/kexec /usr/sbin/kexec 0755 0 0"
-	echo "file /boot/bzImage $bz 0644 0 0"
-	echo "file /lib/kho/ktap.sh $KHO_TOP/guest/ktap.sh 0644 0 0"
+	initrd_base "$bz" "$tsc"
 	echo "file /bin/luo_selftest $work/luo_selftest 0755 0 0"
 	echo "file /bin/luo_kexec $work/luo_kexec 0755 0 0"
 	echo "file /bin/luo-vm $work/luo-vm 0755 0 0"
@@ -67,21 +55,6 @@ list=$work/list
 	for s in "$KHO_TOP"/guest/scenario/*; do
 		[ -f "$s" ] || continue
 		echo "file /lib/kho/scenario/${s##*/} $s 0755 0 0"
-	done
-	# Shared libraries of kexec, at the paths the loader expects.
-	declare -A seen=()
-	for lib in $(ldd /usr/sbin/kexec | grep -o '/[^ ]*'); do
-		real=$(readlink -f "$lib")
-		dir=$(dirname "$lib")
-		if [ -z "${seen[$dir]:-}" ]; then
-			seen[$dir]=1
-			p=
-			for c in ${dir//\// }; do
-				p=$p/$c
-				echo "dir $p 0755 0 0"
-			done
-		fi
-		echo "file $lib $real 0755 0 0"
 	done
 	# Modules built in the tree and, under ext/, the external ones of
 	# tools/testing/selftests/kho.

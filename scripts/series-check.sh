@@ -116,32 +116,11 @@ new_lines() {
 # the kernel of OBJDIR: busybox, kexec and its libraries, the TSC helper
 # and the guest scripts (what guest/init needs; no test modules)
 initrd_for() {
-	local o=$1 out=$2 lib real tsc=$work/tsc
-	if [ ! -x "$tsc" ] || [ "$KHO_TOP/guest/tsc.c" -nt "$tsc" ]; then
-		gcc -static -O2 -Wall -o "$tsc" "$KHO_TOP/guest/tsc.c" || return 1
-	fi
-	{
-		for d in /bin /sbin /dev /proc /sys /tmp /boot /lib /lib/kho \
-			/lib/kho/scenario /lib/modules /lib64 /usr; do
-			echo "dir $d 0755 0 0"
-		done
-		echo "nod /dev/console 0600 0 0 c 5 1"
-		echo "file /init $KHO_TOP/guest/init 0755 0 0"
-		echo "file /bin/busybox /bin/busybox 0755 0 0"
-		echo "file /bin/tsc $tsc 0755 0 0"
-		echo "file /sbin/kexec /usr/sbin/kexec 0755 0 0"
-		echo "file /boot/bzImage $o/arch/x86/boot/bzImage 0644 0 0"
-		echo "file /lib/kho/ktap.sh $KHO_TOP/guest/ktap.sh 0644 0 0"
-		for lib in $(ldd /usr/sbin/kexec | grep -o '/[^ ]*'); do
-			real=$(readlink -f "$lib")
-			p=
-			for c in $(dirname "$lib" | tr / ' '); do
-				p=$p/$c
-				echo "dir $p 0755 0 0"
-			done
-			echo "file $lib $real 0755 0 0"
-		done
-	} | awk '!seen[$0]++' >"$work/initrd.list"
+	local o=$1 out=$2 tsc=$work/tsc
+
+	guest_tsc "$tsc" || return 1
+	initrd_base "$o/arch/x86/boot/bzImage" "$tsc" |
+		awk '!seen[$0]++' >"$work/initrd.list"
 	"$o/usr/gen_init_cpio" "$work/initrd.list" >"$out"
 }
 
