@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Unpack Debian's linux-source-6.12 into build/src as a git repository whose
-# first commit (tagged "base") is the pristine tree.  Does nothing when the
-# base already exists.
+# Unpack Debian's linux-source-6.12 at $KHO_BASE_VER into $KHO_SRC (build/src)
+# as a git repository whose first commit (tagged "base") is the pristine
+# tree.  Does nothing when that base is there already; a tree on another
+# base is unpacked anew.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -12,7 +13,11 @@ exec 9>"$KHO_BUILD/.base.lock"
 flock 9
 
 if git -C "$KHO_SRC" rev-parse -q --verify base >/dev/null 2>&1; then
-	exit 0
+	have=$(git -C "$KHO_SRC" log -1 --format=%s base)
+	case "$have" in
+	*"($KHO_BASE_PKG $KHO_BASE_VER)") exit 0 ;;
+	esac
+	info "$KHO_SRC is on another base ($have); unpacking $KHO_BASE_VER"
 fi
 
 [ -r "$KHO_BASE_TARBALL" ] ||

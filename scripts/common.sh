@@ -4,7 +4,7 @@
 
 KHO_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KHO_BUILD=${KHO_BUILD:-$KHO_TOP/build}
-KHO_SRC=$KHO_BUILD/src
+KHO_SRC=${KHO_SRC:-$KHO_BUILD/src}
 KHO_OBJ=${KHO_OBJ:-$KHO_BUILD/obj}
 KHO_RESULTS=$KHO_BUILD/results
 # Serial logs and the guest initramfs of the build under test; the debug
@@ -12,14 +12,27 @@ KHO_RESULTS=$KHO_BUILD/results
 export KHO_LOGS=${KHO_LOGS:-$KHO_BUILD/logs}
 export KHO_INITRD=${KHO_INITRD:-$KHO_BUILD/initramfs.cpio}
 
-# The base: Debian's linux-source-6.12, pinned so every clone patches the
-# same tree.  Bump both together after checking the overlay still applies.
+# Caches shared by every clone on this machine: ccache, the base sources
+KHO_CACHE=${KHO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}}
+
+# The base: Debian's linux-source-6.12 at one exact version, so every clone
+# patches the same tree.  It is fetched by version into the cache (never
+# installed), so that several bases can live side by side.  KHO_BASE_VER=
+# selects another base (the previous one below must still work); "make
+# rebase KHO_BASE_VER=..." moves the default (scripts/rebase.sh).
 KHO_BASE_PKG=linux-source-6.12
-KHO_BASE_VER=${KHO_BASE_VER:-6.12.117-1~deb12u1}
-KHO_BASE_TARBALL=/usr/src/linux-source-6.12.tar.xz
+KHO_BASE_DEFAULT=6.12.118-1~deb12u1
+KHO_BASE_PREV=6.12.117-1~deb12u1
+KHO_BASE_VER=${KHO_BASE_VER:-$KHO_BASE_DEFAULT}
+# base_tarball VERSION: where the cached kernel tarball of VERSION lives
+base_tarball() { echo "$KHO_CACHE/kho-base/$KHO_BASE_PKG-$1.tar.xz"; }
+KHO_BASE_TARBALL=$(base_tarball "$KHO_BASE_VER")
+# Debian's own configs (make check-distro) are an input, not the base:
+# whichever version the archive has is taken, and a run records which
+KHO_DISTRO_CONFIG_PKG=linux-config-6.12
 
 # ccache lives outside the clone so a fresh clone rebuilds from cache.
-export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kho-ccache}
+export CCACHE_DIR=${CCACHE_DIR:-$KHO_CACHE/kho-ccache}
 export CCACHE_BASEDIR=$KHO_TOP
 export CCACHE_NOHASHDIR=true
 export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-time_macros,include_file_mtime,include_file_ctime}
