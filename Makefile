@@ -9,8 +9,9 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all setup base build initramfs demo check refresh reset-src \
-	series series-check chain bench bench-core check-debug check-distro fuzz \
+.PHONY: all setup base build initramfs demo check refresh rebase reset-src \
+	series series-check chain bench bench-core check-debug check-distro \
+	check-upgrade fuzz \
 	docs clean distclean
 
 all: build
@@ -41,6 +42,11 @@ check-debug:
 check-distro:
 	@$(S)/ktap-summary.sh $(S)/check-distro.sh
 
+# Live update from the previous release of the series to HEAD and back
+# (series/releases), with an unknown handover version refused
+check-upgrade:
+	@$(S)/ktap-summary.sh $(S)/check-upgrade.sh
+
 # The incoming-handover checker under libFuzzer, ASan and UBSan in user
 # space; FUZZ_RUNS=N executions (default 1000000), FUZZ_SEED=N
 fuzz:
@@ -54,6 +60,10 @@ chain: initramfs
 # tree's own conf.py: build/docs/html; fails on any warning
 docs:
 	@$(S)/ktap-summary.sh $(S)/docs.sh
+
+# KHO_BASE_VER=VERSION: move the series onto that Debian linux-source-6.12
+rebase:
+	@$(S)/rebase.sh $(KHO_BASE_VER)
 
 refresh:
 	@python3 $(S)/overlay.py refresh
@@ -79,7 +89,7 @@ bench-core: initramfs
 
 clean:
 	rm -rf build/obj build/obj-debug build/obj-distro build/initramfs* \
-		build/logs* build/results build/series* build/fuzz build/docs
+		build/logs* build/results build/series* build/fuzz build/docs build/prev
 
 distclean:
 	rm -rf build

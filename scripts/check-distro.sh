@@ -21,6 +21,17 @@ mkdir -p "$KHO_LOGS"
 echo "KTAP version 1"
 echo "# Subtest: check-distro"
 
+# Debian's config is an input: whichever version is installed is used,
+# and the run says which
+cfgver=$(dpkg-query -W -f='${Version}' "$KHO_DISTRO_CONFIG_PKG" 2>/dev/null)
+if [ ! -r "$debian" ]; then
+	ktap_result 1 debian_config "$debian missing; run scripts/setup.sh"
+	echo "1..$KTAP_N"
+	exit 1
+fi
+[ "${KHO_PREBUILD:-}" = 1 ] ||
+	ktap_result 0 debian_config "$KHO_DISTRO_CONFIG_PKG ${cfgver:-not from a package} on base $KHO_BASE_VER"
+
 if ! ktap_build "$KHO_LOGS/build.log" KHO_CONFIG_BASE="$debian" \
 	KHO_FRAGMENTS="$frag" KHO_TARGETS="bzImage lib/test_kho.ko"; then
 	echo "1..$KTAP_N"

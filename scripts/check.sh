@@ -50,6 +50,12 @@ step() {
 	fi
 }
 
+# The archive still offers every package setup installs and every base
+# this tree and its previous release build on (a vanished version fails
+# here, not on a user's machine)
+run_test setup-archive "$KHO_TOP/scripts/setup.sh" --check-archive \
+	"$KHO_BASE_DEFAULT" "$KHO_BASE_PREV" \
+	$(awk '!/^#/ && NF == 3 { print $3 }' "$KHO_TOP/series/releases" | sort -u)
 run_test build step build "$KHO_TOP/scripts/build.sh"
 # The debug and Debian builds (about 5 and 19 minutes from a cold cache,
 # CPU bound) start now at the lowest priority, to use the CPU that the QEMU
@@ -109,6 +115,8 @@ if grep -q '^ok' "$KHO_RESULTS/build.tap"; then
 	# KHO kexec finalized by hand and a live update kexec
 	run_test kho-guide python3 "$KHO_TOP/scripts/qemu-run.py" --name kho-guide \
 		--hops 2 --scenario kho-guide --append "kho=on liveupdate=on"
+	# Live update from the previous release to this tree and back
+	run_test check-upgrade "$KHO_TOP/scripts/check-upgrade.sh"
 	run_test harness-faults "$KHO_TOP/scripts/selftest-harness.sh"
 	run_test series-check "$KHO_TOP/scripts/series-check.sh"
 fi

@@ -6,6 +6,8 @@
 # the test modules.
 #
 # usage: initramfs.sh [OUTPUT]   (default build/initramfs.cpio)
+# KHO_INITRD_EXTRA=FILE: more gen_init_cpio lines (other kernels and their
+# modules, for scripts/check-upgrade.sh)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -61,6 +63,7 @@ list=$work/list
 	{ find "$KHO_OBJ" -name '*.ko' 2>/dev/null || true; } | sort | while read -r ko; do
 		echo "file /lib/modules/${ko##*/} $ko 0644 0 0"
 	done
+	[ -z "${KHO_INITRD_EXTRA:-}" ] || cat "$KHO_INITRD_EXTRA"
 } | awk '!seen[$0]++' >"$list"
 
 "$gen" "$list" >"$out.tmp"

@@ -19,6 +19,13 @@
 #               touches only documentation, tools/ or test code is not
 #               booted again.
 # Prints KTAP.  SERIES_BOOT=0 skips the boots.
+#
+# The results of a patch whose checks all passed are kept outside the
+# clone (~/.cache/kho-series), keyed by the base, the tooling that judges
+# them and the content of every patch up to and including it: a run
+# whose series shares a prefix with an earlier one applies that prefix and
+# reports its results again ("# cached") without rebuilding or booting it.
+# KHO_SERIES_CACHE=0 checks every patch anew.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -44,6 +51,11 @@ patches=$(ls "$series"/*.patch 2>/dev/null | grep -v '/0000-')
 count=$(echo "$patches" | grep -c . || true)
 ktap_result 0 export "$count patches"
 
+# A tree whose base is not build/src's (a base unpacked anew) goes
+if [ -d "$tree" ] && [ "$(git -C "$tree" rev-parse -q --verify base 2>/dev/null)" != \
+	"$(git -C "$KHO_SRC" rev-parse base)" ]; then
+	rm -rf "$tree"
+fi
 if [ -d "$tree" ]; then
 	git -C "$tree" am --abort >/dev/null 2>&1
 	git -C "$tree" checkout -q -f --detach base && git -C "$tree" clean -fdxq
@@ -130,10 +142,52 @@ boots_differently() {
 	grep -qvE '^(Documentation/|tools/|kernel/kexec_handover_test\.c$|MAINTAINERS$)' "$1"
 }
 
+# The key of the empty prefix: the base and what judges a patch
+cache=$KHO_CACHE/kho-series
+mkdir -p "$cache"
+key=$({ echo "$KHO_BASE_VER SERIES_BOOT=${SERIES_BOOT:-1}"
+	cat "$0" "$KHO_TOP/scripts/common.sh" "$KHO_TOP/scripts/qemu-run.py" \
+		"$KHO_TOP/configs/kho.config" "$KHO_TOP/guest/init" \
+		"$KHO_TOP/guest/ktap.sh" "$series/checkpatch-ignore"; } | sha256sum | cut -c1-64)
+cached=0
+pending=
+
+# presult: ktap_result for the patch being checked, remembered for the cache
+presult() {
+	ktap_result "$@"
+	[ "$1" -eq 0 ] || patch_failed=1
+	printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}" >>"$work/results"
+}
+
+# finish_patch: keep the results of the patch just checked if all passed
+finish_patch() {
+	[ -n "$pending" ] && [ "$patch_failed" = 0 ] && [ -s "$work/results" ] &&
+		cp "$work/results" "$cache/$pending"
+	pending=
+}
+
 can_boot=0
 for p in $patches; do
 	name=${p##*/}
 	short=${name%.patch}
+	# The key of the prefix up to this patch (not its "From <commit>" line)
+	key=$({ echo "$key"; tail -n +2 "$p"; } | sha256sum | cut -c1-64)
+	finish_patch
+	if [ "${KHO_SERIES_CACHE:-1}" != 0 ] && [ -s "$cache/$key" ]; then
+		if git -C "$tree" am -q "$p" >&2; then
+			while IFS=$'\t' read -r res rname diag; do
+				ktap_result "$res" "$rname" "cached${diag:+; $diag}"
+			done <"$cache/$key"
+			cached=$((cached + 1))
+			[ -f "$tree/kernel/kexec_handover_scratch.c" ] && can_boot=1
+			continue
+		fi
+		git -C "$tree" am --abort >/dev/null 2>&1
+		git -C "$tree" checkout -q -f --detach HEAD
+	fi
+	pending=$key
+	patch_failed=0
+	: >"$work/results"
 	touched "$p" >"$work/files" 2>/dev/null
 	mapfile -t files <"$work/files"
 	# Baselines before the patch: what its files already had
@@ -146,7 +200,7 @@ for p in $patches; do
 	kdoc "$work/kdoc.before" "${files[@]}"
 
 	if ! git -C "$tree" am -q "$p" >&2; then
-		ktap_result 1 "am:$short" "git am failed on a pristine base"
+		presult 1 "am:$short" "git am failed on a pristine base"
 		git -C "$tree" am --abort >/dev/null 2>&1
 		break
 	fi
@@ -157,11 +211,11 @@ for p in $patches; do
 	out=$(cd "$tree" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --quiet --showfile \
 		${ignore:+--ignore "$ignore"} "$p" 2>&1)
 	if [ -z "$out" ]; then
-		ktap_result 0 "checkpatch:$short" "${ignore:+ignored $ignore}"
+		presult 0 "checkpatch:$short" "${ignore:+ignored $ignore}"
 	else
 		echo "$out" >&2
 		# --showfile puts FILE:LINE: before each ERROR, WARNING or CHECK
-		ktap_result 1 "checkpatch:$short" "$(echo "$out" | grep -cE '(^|: )(ERROR|WARNING|CHECK):') issues"
+		presult 1 "checkpatch:$short" "$(echo "$out" | grep -cE '(^|: )(ERROR|WARNING|CHECK):') issues"
 	fi
 	# Build this step: tinyconfig + fragment; options a later patch adds
 	# are simply unknown yet.
@@ -169,10 +223,10 @@ for p in $patches; do
 	    cat "$obj/kho.config" >>"$obj/.config" &&
 	    step_make olddefconfig >/dev/null 2>&1 &&
 	    step_make bzImage modules) >"$log" 2>&1; then
-		ktap_result 0 "build:$short"
+		presult 0 "build:$short"
 	else
 		tail -20 "$log" >&2
-		ktap_result 1 "build:$short" "see build/results/series-build.log"
+		presult 1 "build:$short" "see build/results/series-build.log"
 		continue
 	fi
 
@@ -181,17 +235,17 @@ for p in $patches; do
 	new_lines "$work/warn.before" "$work/warn.after" >"$work/warn.new"
 	if [ -s "$work/warn.new" ]; then
 		cat "$work/warn.new" >&2
-		ktap_result 1 "warnings:$short" "$(wc -l <"$work/warn.new") new W=1/sparse warnings"
+		presult 1 "warnings:$short" "$(wc -l <"$work/warn.new") new W=1/sparse warnings"
 	else
-		ktap_result 0 "warnings:$short" "W=1 and sparse on ${#objs[@]} objects"
+		presult 0 "warnings:$short" "W=1 and sparse on ${#objs[@]} objects"
 	fi
 	kdoc "$work/kdoc.after" "${files[@]}"
 	new_lines "$work/kdoc.before" "$work/kdoc.after" >"$work/kdoc.new"
 	if [ -s "$work/kdoc.new" ]; then
 		cat "$work/kdoc.new" >&2
-		ktap_result 1 "kernel-doc:$short" "$(wc -l <"$work/kdoc.new") new findings"
+		presult 1 "kernel-doc:$short" "$(wc -l <"$work/kdoc.new") new findings"
 	else
-		ktap_result 0 "kernel-doc:$short"
+		presult 0 "kernel-doc:$short"
 	fi
 
 	# A kernel with kho=on can load a KHO image once it has scratch
@@ -201,7 +255,7 @@ for p in $patches; do
 		continue
 	fi
 	if ! initrd_for "$obj" "$work/initrd.cpio" 2>>"$log"; then
-		ktap_result 1 "boot:$short" "cannot build the initramfs"
+		presult 1 "boot:$short" "cannot build the initramfs"
 		continue
 	fi
 	res=$(KHO_LOGS=$KHO_RESULTS/series-boot python3 "$KHO_TOP/scripts/qemu-run.py" \
@@ -215,12 +269,13 @@ for p in $patches; do
 		echo "# the next kernel dropped the handover: $(grep -m1 'ignoring the handover' "$slog")" >&2
 	fi
 	if [ "$bad" = 0 ]; then
-		ktap_result 0 "boot:$short" "1-hop KHO kexec chain"
+		presult 0 "boot:$short" "1-hop KHO kexec chain"
 	else
 		echo "$res" >&2
-		ktap_result 1 "boot:$short" "see build/results/series-boot/${short%%-*}.log"
+		presult 1 "boot:$short" "see build/results/series-boot/${short%%-*}.log"
 	fi
 done
-echo "# series-check: $((SECONDS - t_start)) s"
+finish_patch
+echo "# series-check: $((SECONDS - t_start)) s, $cached of $count patches cached"
 echo "1..$KTAP_N"
 exit $KTAP_FAILED

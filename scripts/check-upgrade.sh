@@ -1,0 +1,109 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make check-upgrade: live update from the previous release of this series
+# to this tree and back.
+#
+# The previous release is the last one in series/releases (each also a git
+# tag) that is not HEAD itself, or KHO_PREV_RELEASE=<commit>.  It is built
+# from its own overlay, on its own base, with this tree's tooling: a
+# worktree in build/prev/tree, the kernel in build/prev/src and
+# build/prev/obj.  The layout mirrors build/src and build/obj, so ccache
+# (CCACHE_BASEDIR is the clone) serves every object the two trees share.
+#
+# Then one guest runs the chain previous -> HEAD -> previous -> HEAD
+# (upgrade, rollback, upgrade), carrying test_kho's folios and vmalloc()ed
+# table, a reserve_mem= trace buffer with its marker and a /dev/liveupdate
+# session with a sealed 256 MiB memfd, each checked byte for byte at every
+# hop (guest/scenario/kho-upgrade); then HEAD writes a handover version
+# nobody knows (the debug fault "version"), once into HEAD and once into
+# the previous release: both must refuse it in one line and boot without
+# it.  Prints KTAP; non-zero exit on any failure.
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+
+head=$(git -C "$KHO_TOP" rev-parse HEAD)
+prev=${KHO_PREV_RELEASE:-$(awk -v h="$head" '!/^#/ && NF == 3 && $2 != h { r = $1 " " $2 } END { print r }' \
+	"$KHO_TOP/series/releases")}
+prev_name=${prev% *}
+prev=${prev#* }
+P=$KHO_BUILD/prev
+export KHO_LOGS=$KHO_BUILD/logs-upgrade
+mkdir -p "$KHO_LOGS" "$P"
+
+echo "KTAP version 1"
+echo "# Subtest: check-upgrade"
+
+if [ -z "$prev" ] || ! git -C "$KHO_TOP" rev-parse -q --verify "$prev^{commit}" >/dev/null; then
+	ktap_result 1 previous_release "no release before HEAD in series/releases"
+	echo "1..$KTAP_N"
+	exit 1
+fi
+prev_commit=$(git -C "$KHO_TOP" rev-parse --short "$prev^{commit}")
+prev_base=$(git -C "$KHO_TOP" show "$prev_commit:scripts/common.sh" |
+	sed -n -e 's/^KHO_BASE_DEFAULT=//p' \
+	-e 's/^KHO_BASE_VER=\${KHO_BASE_VER:-\(.*\)}$/\1/p' | head -1)
+ktap_result "$([ -n "$prev_base" ]; echo $?)" previous_release \
+	"$prev_name ($prev_commit) on $KHO_BASE_PKG ${prev_base:-?}; HEAD $(git -C "$KHO_TOP" rev-parse --short HEAD) on $KHO_BASE_VER"
+
+# The previous release's tree, checked out where its overlay is read
+if [ "$(git -C "$P/tree" rev-parse --short HEAD 2>/dev/null)" != "$prev_commit" ]; then
+	rm -rf "$P/tree"
+	git -C "$KHO_TOP" worktree prune
+	git -C "$KHO_TOP" worktree add -q --detach --force "$P/tree" "$prev_commit" ||
+		{ ktap_result 1 previous_tree "git worktree add failed"; echo "1..$KTAP_N"; exit 1; }
+fi
+
+# Both kernels: HEAD's test kernel (build/obj), and the previous release's
+# with its own config fragment
+ktap_build "$KHO_LOGS/build-head.log" || { echo "1..$KTAP_N"; exit 1; }
+if ! KHO_OBJ=$P/obj ktap_build "$KHO_LOGS/build-prev.log" \
+	KHO_SRC="$P/src" KHO_OBJ="$P/obj" KHO_OVERLAY="$P/tree" \
+	KHO_BASE_VER="$prev_base" KHO_FRAGMENTS="$P/tree/configs/kho.config" \
+	KHO_TARGETS="bzImage lib/test_kho.ko"; then
+	echo "1..$KTAP_N"
+	exit 1
+fi
+
+# One initramfs with both kernels and both test modules
+extra=$KHO_BUILD/initramfs-upgrade.list
+{
+	echo "dir /lib/modules-prev 0755 0 0"
+	echo "dir /lib/modules-head 0755 0 0"
+	echo "file /boot/prev.bzImage $P/obj/arch/x86/boot/bzImage 0644 0 0"
+	echo "file /boot/head.bzImage $KHO_OBJ/arch/x86/boot/bzImage 0644 0 0"
+	echo "file /lib/modules-prev/test_kho.ko $P/obj/lib/test_kho.ko 0644 0 0"
+	echo "file /lib/modules-head/test_kho.ko $KHO_OBJ/lib/test_kho.ko 0644 0 0"
+} >"$extra"
+initrd=$KHO_BUILD/initramfs-upgrade.cpio
+if ! KHO_INITRD_EXTRA=$extra "$KHO_TOP/scripts/initramfs.sh" "$initrd" \
+	>"$KHO_LOGS/initramfs.log" 2>&1; then
+	ktap_result 1 initramfs "see ${KHO_LOGS#"$KHO_TOP"/}/initramfs.log"
+	echo "1..$KTAP_N"
+	exit 1
+fi
+
+# prev -> HEAD -> prev -> HEAD carrying everything, then HEAD writes an
+# unknown version into HEAD, and HEAD into prev
+kernels=prev,head,prev,head,head,prev
+rm="reserve_mem=16M:4096:trace trace_instance=boot_map@trace"
+out=$(python3 "$KHO_TOP/scripts/qemu-run.py" --name upgrade \
+	--kernel "$P/obj/arch/x86/boot/bzImage" --initrd "$initrd" \
+	--hops 5 --mem 2G --scenario kho-upgrade --timeout 900 \
+	--append "kho=on liveupdate=on luo_mib=256 $rm kho_kernels=$kernels kho_version_from=3")
+ktap_relay "upgrade." "$out"
+
+# The figures of the closing summary, from the serial log
+log=$KHO_LOGS/upgrade.log
+grep -a '# kho-upgrade: gen=' "$log" | sed 's/^.*# /# /'
+grep -aE 'test_kho: restored|luo_kexec: .*verified|bytes verified' "$log" |
+	sed 's/^.*\] /# /' | head -20
+refusals=$(grep -a '# kho-upgrade-refusal:' "$log" | sed 's/^.*# //')
+echo "$refusals" | sed 's/^/# /'
+# HEAD names both versions; the previous release says what it expected
+echo "$refusals" | grep -q 'gen=4 kernel=head .*kho-v2.*kho-v1'
+ktap_result $? refusal_names_both_versions "$(echo "$refusals" | grep 'gen=4' | cut -c1-200)"
+echo "$refusals" | grep -q 'gen=5 kernel=prev .*kho-v1'
+ktap_result $? previous_release_refuses_unknown_version "$(echo "$refusals" | grep 'gen=5' | cut -c1-200)"
+
+echo "1..$KTAP_N"
+[ "$KTAP_FAILED" -eq 0 ]
