@@ -92,11 +92,17 @@ out=$(python3 "$KHO_TOP/scripts/qemu-run.py" --name upgrade \
 	--append "kho=on liveupdate=on luo_mib=256 $rm kho_kernels=$kernels kho_version_from=3")
 ktap_relay "upgrade." "$out"
 
-# The figures of the closing summary, from the serial log
+# Per hop, what the next kernel verified: test_kho's folios, the memfd's
+# words, the previous generation's trace marker
 log=$KHO_LOGS/upgrade.log
-grep -a '# kho-upgrade: gen=' "$log" | sed 's/^.*# /# /'
-grep -aE 'test_kho: restored|luo_kexec: .*verified|bytes verified' "$log" |
-	sed 's/^.*\] /# /' | head -20
+awk '
+function flush() { if (g != "") printf "# kho-upgrade-hop: gen=%s kernel=%s test_kho=%s memfd=%s trace_marker=%s\n", g, k, t, m, r }
+/# kho-upgrade: gen=/ { flush(); split($0, a, "gen="); split(a[2], b, " "); g = b[1]
+	split($0, c, "kernel="); split(c[2], d, " "); k = d[1]; t = "-"; m = "-"; r = "-" }
+/# \[ *[0-9.]*\] test_kho: restored/ { sub(/.*test_kho: restored /, ""); t = "\"" $0 "\"" }
+/# ok [0-9]* main_contents # / { sub(/.*main_contents # /, ""); m = "\"" $0 "\"" }
+/ok [0-9]* trace_marker_of_previous_gen/ { r = ($0 ~ /not ok/) ? "lost" : "kept" }
+END { flush() }' "$log"
 refusals=$(grep -a '# kho-upgrade-refusal:' "$log" | sed 's/^.*# //')
 echo "$refusals" | sed 's/^/# /'
 # HEAD names both versions; the previous release says what it expected

@@ -51,7 +51,7 @@ archive_versions() {
 # base_gone VERSION: one line that says what to do about a missing base
 base_gone() {
 	local have
-	have=$(archive_versions "$KHO_BASE_PKG" | tr '\n' ' ')
+	have=$(archive_versions "$KHO_BASE_PKG" | xargs)
 	echo "$KHO_BASE_PKG $1 is no longer in the Debian archive (it offers: ${have:-none});" \
 		"rebase with 'make rebase KHO_BASE_VER=<one of them>' (see README, Following the LTS)"
 }
