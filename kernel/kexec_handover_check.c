@@ -266,8 +266,10 @@ static const void *kho_check_va(const struct kho_check *c, phys_addr_t addr,
  * kernel's copy of libfdt does not have: aligned blocks, every tag inside
  * the structure block, one root node, nodes balanced and not too deep,
  * every property inside the blob with a name inside the strings block.
- * For the root FDT and for subtrees KHO reads itself.
+ * For the root FDT and for subtrees KHO reads itself, and for any user
+ * reading a subtree of its own.
  *
+ * Context: Any context.
  * Return: true if libfdt may read the blob.
  */
 bool kho_fdt_check_full(const void *fdt, size_t bufsize)
@@ -312,6 +314,7 @@ bool kho_fdt_check_full(const void *fdt, size_t bufsize)
 		offset = next;
 	}
 }
+EXPORT_SYMBOL_GPL(kho_fdt_check_full);
 
 /**
  * kho_check_root - check the root FDT's structure and version
