@@ -1779,6 +1779,45 @@ static void kho_test_abi_check(struct kunit *test)
 }
 
 /*
+ * Registered records: listed once each, and a reader that found no exact
+ * match (a live update file handler) names both versions of its family
+ */
+static void kho_test_abi_register(struct kunit *test)
+{
+	struct kho_abi_record r = {
+		.name = "kho-kunit", .desc = "a KUnit record",
+		.writes = 2, .min = 1, .max = 2,
+	};
+	struct kho_abi_record dup = r, bad = r;
+	char buf[128];
+
+	bad.writes = 3;
+	KUNIT_EXPECT_EQ(test, kho_abi_register(&bad), -EINVAL);
+	KUNIT_ASSERT_EQ(test, kho_abi_register(&r), 0);
+	KUNIT_EXPECT_EQ(test, kho_abi_register(&dup), -EEXIST);
+	KUNIT_EXPECT_STREQ(test, kho_abi_refusal("its handler compatible",
+						 "kho-kunit-v3", 13, buf,
+						 sizeof(buf)),
+			   "its handler compatible is 'kho-kunit-v3', this kernel reads 'kho-kunit-v1' to 'kho-kunit-v2'");
+	KUNIT_EXPECT_NULL(test, kho_abi_refusal("its handler compatible",
+						"kho-kunit-v1", 13, buf,
+						sizeof(buf)));
+	KUNIT_EXPECT_NULL(test, kho_abi_refusal("its handler compatible",
+						"kho-kunit2-v1", 14, buf,
+						sizeof(buf)));
+	if (IS_ENABLED(CONFIG_LIVEUPDATE_MEMFD))
+		KUNIT_EXPECT_STREQ(test,
+				   kho_abi_refusal("its handler compatible",
+						   "memfd-v3", 9, buf,
+						   sizeof(buf)),
+				   "its handler compatible is 'memfd-v3', this kernel reads 'memfd-v2' only");
+	kho_abi_unregister(&r);
+	KUNIT_EXPECT_NULL(test, kho_abi_refusal("its handler compatible",
+						"kho-kunit-v3", 13, buf,
+						sizeof(buf)));
+}
+
+/*
  * The version is checked before the scratch list: a kho-v4 root whose
  * scratch list overlaps the FDT gives the version as the reason, though
  * the scratch check alone refuses the list
@@ -1811,6 +1850,7 @@ static struct kunit_case kho_test_cases[] = {
 	KUNIT_CASE(kho_test_vmalloc),
 	KUNIT_CASE(kho_test_abi_version),
 	KUNIT_CASE(kho_test_abi_check),
+	KUNIT_CASE(kho_test_abi_register),
 	KUNIT_CASE(kho_test_check_version_first),
 	KUNIT_CASE(kho_test_check_valid),
 	KUNIT_CASE_PARAM(kho_test_check_fault, kho_fault_gen_params),
