@@ -194,6 +194,9 @@ static const char *kho_fuzz_boot(struct kho_fuzz *f, phys_addr_t *map)
 	why = kho_check_layout(&f->c);
 	if (why)
 		return why;
+	why = kho_check_root(&f->c, kho_fuzz_va(&f->c, h->fdt_phys));
+	if (why)
+		return why;
 	memcpy(kho_fuzz_scratch, kho_fuzz_va(&f->c, h->scratch_phys),
 	       h->scratch_len);
 	f->c.scratch = kho_fuzz_scratch;
@@ -256,7 +259,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	kho_fuzz_inputs++;
 	why = kho_fuzz_boot(&f, &map);
 	if (why) {
-		kho_fuzz_count(why);
+		/* One count for every refusal that names a version */
+		kho_fuzz_count(why == f.c.why ?
+			       "its root is of another version or family" : why);
 	} else {
 		kho_fuzz_accepted++;
 		/* Pieces claimed: the map pages and runs, and the reserved */

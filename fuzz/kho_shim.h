@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,8 @@ typedef struct { long counter; } atomic_long_t;
 #define PHYS_PFN(x)		((unsigned long)((x) >> PAGE_SHIFT))
 #define DIV_ROUND_UP(n, d)	(((n) + (d) - 1) / (d))
 #define EXPORT_SYMBOL_NS_GPL(sym, ns)
+#define EXPORT_SYMBOL_GPL(sym)
+#define min_t(type, a, b)	((type)(a) < (type)(b) ? (type)(a) : (type)(b))
 
 /* A WARN in the checker is a bug the fuzzer must report */
 #define WARN_ON(cond) ({ bool __c = !!(cond); if (__c) abort(); __c; })

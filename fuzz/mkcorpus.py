@@ -150,6 +150,19 @@ def corruptions():
         # found by the fuzzer: libfdt reads tags in place, misaligned
         "struct-misaligned": lambda h: h.put(0, 8, struct.pack(">I", 57)),
         "compatible": lambda h: h.set_fdt(phys(2), compatible=b"kho-v0"),
+        # another version is refused as such, before its scratch list is
+        # read: mainline 7.2's kho-v4 has another layout
+        "version-v4": lambda h: (h.set_fdt(phys(2), compatible=b"kho-v4"),
+                                 h.put(1, 0, struct.pack("<Q", phys(0)))),
+        "version-family": lambda h: h.set_fdt(phys(2), compatible=b"kho-x1"),
+        "version-leading-zero": lambda h: h.set_fdt(phys(2),
+                                                    compatible=b"kho-v01"),
+        "version-too-big": lambda h: h.set_fdt(phys(2),
+                                               compatible=b"kho-v99999999999"),
+        "version-unprintable": lambda h: h.set_fdt(phys(2),
+                                                   compatible=b"k\x01o" * 20),
+        "fdt-misaligned": lambda h: setattr(h, "fdt_phys", phys(0) + 8),
+        "fdt-too-big": lambda h: setattr(h, "fdt_len", 17 * PAGE),
         "chunk-loop": lambda h: h.chunk(4, 1, [(BASE, 5)], phys(2)),
         "chunk-in-scratch": lambda h: (h.put(24, 0, bytes(c0(h))),
                                        h.set_fdt(phys(24))),

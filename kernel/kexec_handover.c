@@ -1795,6 +1795,7 @@ static int __init kho_debugfs_init(void)
 				   &kho_finalize_fops);
 	kho_scratch_debugfs(kho_out.dir);
 	kho_debug_debugfs(kho_out.dir);
+	kho_abi_debugfs(root);
 	kho_debugfs_in(root);
 	return 0;
 

@@ -23,6 +23,122 @@
 /* Deepest node the KHO root FDT may contain: root, subsystem, one spare */
 #define KHO_FDT_MAX_DEPTH	3
 
+/**
+ * DOC: Handover record versions
+ *
+ * Every record of the handover carries its version in its compatible
+ * string, ``"FAMILY-vN"``: the KHO root ``kho-v1``, the live update state
+ * ``luo-v1``, a memfd ``memfd-v2`` and so on.  N is decimal without leading
+ * zeros and at most %KHO_ABI_VERSION_MAX.  Each reader describes what it
+ * writes and reads with a &struct kho_abi_record and checks what it is given
+ * with kho_abi_check() before it reads anything else of the record, so that
+ * a record of another version is refused with both versions named, and
+ * nothing of it is misread.
+ */
+
+/**
+ * kho_abi_version - the version of a "FAMILY-vN" compatible string
+ * @compat: the string; it ends at its first NUL or after @len bytes, so it
+ *          need not be NUL-terminated (handover data is untrusted)
+ * @len:    bytes readable at @compat
+ * @family: the family name, e.g. "kho"
+ *
+ * Context: Any context.
+ * Return: N, or -EINVAL if @compat is not ``"FAMILY-vN"`` with N decimal,
+ * without leading zeros (``v0`` is fine), or -ERANGE if it is of that shape
+ * but N is above %KHO_ABI_VERSION_MAX.
+ */
+int kho_abi_version(const char *compat, size_t len, const char *family)
+{
+	size_t flen = strlen(family), i;
+	unsigned int digits = 0;
+	int v = 0;
+
+	if (!compat || len < flen + 3 || memcmp(compat, family, flen) ||
+	    compat[flen] != '-' || compat[flen + 1] != 'v')
+		return -EINVAL;
+	for (i = flen + 2; i < len && compat[i]; i++, digits++) {
+		if (compat[i] < '0' || compat[i] > '9')
+			return -EINVAL;
+		if (digits == 1 && !v)
+			return -EINVAL;		/* a leading zero */
+		if (v <= KHO_ABI_VERSION_MAX)
+			v = v * 10 + compat[i] - '0';
+	}
+	if (!digits)
+		return -EINVAL;
+	return v > KHO_ABI_VERSION_MAX ? -ERANGE : v;
+}
+EXPORT_SYMBOL_GPL(kho_abi_version);
+
+/* Copy at most 32 bytes of @s (@len readable) to @buf, unprintable as '?' */
+static void kho_abi_quote(char *buf, const char *s, size_t len)
+{
+	size_t i, n = min_t(size_t, len, 32);
+
+	for (i = 0; i < n && s[i]; i++)
+		buf[i] = s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\'' ?
+			 s[i] : '?';
+	buf[i] = '\0';
+	if (i == n && n < len && s[n])
+		memcpy(buf + i, "...", sizeof("..."));
+}
+
+/**
+ * kho_abi_check - check the version of a record from the previous kernel
+ * @r:      what this kernel reads
+ * @what:   how a refusal names the string's place, e.g. "its root"
+ * @compat: the record's compatible string, or NULL if it has none
+ * @len:    bytes readable at @compat (a property's length)
+ * @buf:    where to write a refusal, 128 bytes are always enough
+ * @size:   size of @buf
+ *
+ * A version of @r's family that this kernel does not read gives e.g.
+ * ``its root is 'kho-v4', this kernel reads 'kho-v1' only``; a string not
+ * of the family, e.g. ``its root is 'kho-x1', not a KHO handover`` (quoted
+ * printable and cut at 32 bytes).
+ *
+ * Context: Any context.
+ * Return: NULL if this kernel reads the record, else the reason it does
+ * not, in @buf.
+ */
+const char *kho_abi_check(const struct kho_abi_record *r, const char *what,
+			  const char *compat, int len, char *buf, size_t size)
+{
+	char quoted[36];
+	int v = -EINVAL;
+
+	if (compat && len > 0)
+		v = kho_abi_version(compat, len, r->name);
+	if (v >= 0 && v >= r->min && v <= r->max)
+		return NULL;
+	if (!compat || len <= 0) {
+		snprintf(buf, size, "%s has no compatible string, not %s",
+			 what, r->desc);
+		return buf;
+	}
+	kho_abi_quote(quoted, compat, len);
+	if (v == -EINVAL)
+		snprintf(buf, size, "%s is '%s', not %s", what, quoted, r->desc);
+	else if (r->min == r->max)
+		snprintf(buf, size, "%s is '%s', this kernel reads '%s-v%u' only",
+			 what, quoted, r->name, r->max);
+	else
+		snprintf(buf, size, "%s is '%s', this kernel reads '%s-v%u' to '%s-v%u'",
+			 what, quoted, r->name, r->min, r->name, r->max);
+	return buf;
+}
+EXPORT_SYMBOL_GPL(kho_abi_check);
+
+/* The KHO root FDT: what this kernel writes and reads */
+struct kho_abi_record kho_abi_root = {
+	.name = KHO_FDT_FAMILY,
+	.desc = "a KHO handover",
+	.writes = KHO_FDT_VERSION,
+	.min = KHO_FDT_MIN_VERSION,
+	.max = KHO_FDT_VERSION,
+};
+
 /* Whether [@a, @a + @alen) and [@b, @b + @blen) share a byte */
 static bool kho_ranges_overlap(phys_addr_t a, u64 alen, phys_addr_t b,
 			       u64 blen)
@@ -74,6 +190,8 @@ const char *kho_check_layout(const struct kho_check *c)
 		return "scratch list outside RAM";
 	if (!h->fdt_len || !c->is_ram(c, h->fdt_phys, h->fdt_len))
 		return "FDT outside RAM";
+	if (h->fdt_len > KHO_FDT_MAX_SIZE)
+		return "FDT buffer larger than 64 KiB";
 	if (h->scratch_phys < SZ_1M || h->fdt_phys < SZ_1M)
 		return "handover data in the low 1 MiB";
 	if (kho_ranges_overlap(h->scratch_phys, h->scratch_len, h->fdt_phys,
@@ -148,8 +266,10 @@ static const void *kho_check_va(const struct kho_check *c, phys_addr_t addr,
  * kernel's copy of libfdt does not have: aligned blocks, every tag inside
  * the structure block, one root node, nodes balanced and not too deep,
  * every property inside the blob with a name inside the strings block.
- * For the root FDT and for subtrees KHO reads itself.
+ * For the root FDT and for subtrees KHO reads itself, and for any user
+ * reading a subtree of its own.
  *
+ * Context: Any context.
  * Return: true if libfdt may read the blob.
  */
 bool kho_fdt_check_full(const void *fdt, size_t bufsize)
@@ -194,32 +314,59 @@ bool kho_fdt_check_full(const void *fdt, size_t bufsize)
 		offset = next;
 	}
 }
+EXPORT_SYMBOL_GPL(kho_fdt_check_full);
+
+/**
+ * kho_check_root - check the root FDT's structure and version
+ * @c:   the handover; a refusal naming the version is written to @c->why
+ * @fdt: the root FDT, @c->h.fdt_len bytes of it readable
+ *
+ * Boot runs this right after kho_check_layout(), before it reads the
+ * scratch list, so that a handover of another version is refused as such
+ * and not for what another layout looks like to this one.
+ *
+ * Return: NULL if @fdt is a well-formed FDT whose root is of a version this
+ * kernel reads (&kho_abi_root), else the reason it is not.
+ */
+const char *kho_check_root(struct kho_check *c, const void *fdt)
+{
+	const char *compat;
+	int len;
+
+	if (c->h.fdt_len < sizeof(struct fdt_header) ||
+	    !PAGE_ALIGNED(c->h.fdt_phys))
+		return "FDT too small, misplaced or inside scratch";
+	if (!kho_fdt_check_full(fdt, c->h.fdt_len))
+		return "bad FDT header or structure";
+	compat = fdt_getprop(fdt, 0, "compatible", &len);
+	return kho_abi_check(&kho_abi_root, "its root", compat, len, c->why,
+			     sizeof(c->why));
+}
 
 /**
  * kho_check_fdt - check the incoming root FDT
  * @c:   the handover
  * @map: set to the physical address of the preserved-memory map
  *
- * The FDT must lie in RAM outside scratch, pass a full structure check,
- * be compatible with "kho-v1" and carry a u64 preserved-memory-map
- * property.  Subsystem children are not interpreted here; their owners
- * check their own data.
+ * The FDT must lie in RAM outside scratch, pass kho_check_root() and carry
+ * a u64 preserved-memory-map property.  Subsystem children are not
+ * interpreted here; their owners check their own data.
  *
  * Return: NULL with *@map set, else the reason the FDT cannot be trusted.
  */
-const char *kho_check_fdt(const struct kho_check *c, phys_addr_t *map)
+const char *kho_check_fdt(struct kho_check *c, phys_addr_t *map)
 {
 	const void *fdt;
 	const void *prop;
+	const char *why;
 	int len;
 
 	fdt = kho_check_va(c, c->h.fdt_phys, c->h.fdt_len);
 	if (!fdt || c->h.fdt_len < sizeof(struct fdt_header))
 		return "FDT too small, misplaced or inside scratch";
-	if (!kho_fdt_check_full(fdt, c->h.fdt_len))
-		return "bad FDT header or structure";
-	if (fdt_node_check_compatible(fdt, 0, KHO_FDT_COMPATIBLE))
-		return "FDT is not compatible with " KHO_FDT_COMPATIBLE;
+	why = kho_check_root(c, fdt);
+	if (why)
+		return why;
 	prop = fdt_getprop(fdt, 0, KHO_FDT_MEMORY_MAP_PROP_NAME, &len);
 	if (!prop || len != sizeof(u64))
 		return "FDT has no valid " KHO_FDT_MEMORY_MAP_PROP_NAME;
@@ -536,9 +683,10 @@ EXPORT_SYMBOL_NS_GPL(kho_claim_map, KHO_TESTS);
  * @c:   the handover
  * @map: set to the physical address of the preserved-memory map
  *
- * kho_check_scratch(), kho_check_fdt() and kho_claim_map() in turn.  Boot
- * runs them at different times, since it trusts scratch well before it can
- * read the map; this runs them at once on a handover in a buffer.
+ * kho_check_layout(), kho_check_root(), kho_check_scratch(),
+ * kho_check_fdt() and kho_claim_map() in turn, in the order boot runs them.
+ * Boot runs them at different times, since it trusts scratch well before it
+ * can read the map; this runs them at once on a handover in a buffer.
  *
  * Return: NULL if the handover is valid, and all it covers claimed, else
  * the first reason it is not.
@@ -547,7 +695,11 @@ const char *kho_check_handover(struct kho_check *c, phys_addr_t *map)
 {
 	const char *why;
 
-	why = kho_check_scratch(c);
+	why = kho_check_layout(c);
+	if (!why)
+		why = kho_check_root(c, c->va(c, c->h.fdt_phys));
+	if (!why)
+		why = kho_check_scratch(c);
 	if (!why)
 		why = kho_check_fdt(c, map);
 	if (!why)

@@ -117,12 +117,14 @@ enum kho_fault {
 	KHO_FAULT_SCRATCH_UNALIGNED,	/* a scratch region not page aligned */
 	KHO_FAULT_SCRATCH_COVERS_FDT,	/* a scratch region over the FDT */
 	KHO_FAULT_MEMBLOCK_UNPRESERVED,	/* memblock subtree not preserved */
+	KHO_FAULT_VERSION,		/* root of the next, unknown version */
 };
 
 static const char * const kho_fault_names[] = {
 	"none", "fdt_magic", "compatible", "chunk_loop", "bitmap_outside_ram",
 	"folio_in_scratch", "scratch_truncated", "load_error",
 	"scratch_unaligned", "scratch_covers_fdt", "memblock_unpreserved",
+	"version",
 };
 
 static enum kho_fault kho_fault;
@@ -186,6 +188,20 @@ static int kho_fault_subtree_copy(struct kho_out *out, struct kho_handover *h)
 	phys = virt_to_phys(copy);
 	h->fdt_phys = virt_to_phys(fdt);
 	return fdt_setprop_inplace(fdt, off, "fdt", &phys, sizeof(phys));
+}
+
+/*
+ * Write the root of @fdt as the next version, which no kernel of this
+ * series reads: "kho-v2" while this kernel writes "kho-v1"
+ */
+static int kho_fault_version(void *fdt)
+{
+	char compat[16];
+
+	snprintf(compat, sizeof(compat), "%s-v%u", KHO_FDT_FAMILY,
+		 KHO_FDT_VERSION + 1);
+	return fdt_open_into(fdt, fdt, PAGE_SIZE) ?:
+	       fdt_setprop_string(fdt, 0, "compatible", compat);
 }
 
 /* Replace the first bitmap by one that preserves the first scratch folio */
@@ -266,6 +282,7 @@ int kho_debug_fault(struct kho_out *out, struct kho_handover *h)
 		return -EIO;
 	case KHO_FAULT_FDT_MAGIC:
 	case KHO_FAULT_COMPATIBLE:
+	case KHO_FAULT_VERSION:
 		fdt = kho_fault_fdt_copy(out->fdt);
 		if (!fdt) {
 			err = -ENOMEM;
@@ -273,9 +290,11 @@ int kho_debug_fault(struct kho_out *out, struct kho_handover *h)
 		}
 		if (kho_fault == KHO_FAULT_FDT_MAGIC)
 			((struct fdt_header *)fdt)->magic = cpu_to_fdt32(0xdeadbeef);
-		else
+		else if (kho_fault == KHO_FAULT_COMPATIBLE)
 			err = fdt_setprop_inplace(fdt, 0, "compatible",
 						  "kho-x1", sizeof("kho-x1"));
+		else
+			err = kho_fault_version(fdt);
 		h->fdt_phys = virt_to_phys(fdt);
 		break;
 	case KHO_FAULT_SCRATCH_TRUNCATED:
@@ -376,7 +395,7 @@ static const struct file_operations kho_fault_fops = {
  * kho_debug_debugfs - add the fault injection file to @dir
  * @dir: the kho/out directory
  *
- * Writing one of none, fdt_magic, compatible, chunk_loop,
+ * Writing one of none, fdt_magic, compatible, version, chunk_loop,
  * bitmap_outside_ram, folio_in_scratch, scratch_truncated,
  * scratch_unaligned, scratch_covers_fdt or memblock_unpreserved to
  * ``fault`` chooses what the next kexec load corrupts; load_error makes it

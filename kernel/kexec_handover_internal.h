@@ -150,6 +150,12 @@ void kho_in_unindexed(unsigned long folios, unsigned long pages);
 int kho_preserved_folio(unsigned long pfn, unsigned long *head);
 int kho_unrestored_show(struct seq_file *m, void *v);
 
+/*
+ * Upper bound on the root FDT buffer (this kernel writes one page): boot
+ * maps it whole before it trusts anything else of the handover
+ */
+#define KHO_FDT_MAX_SIZE	(64 * 1024)
+
 /* Upper bound on scratch regions: lowmem, global and one per node */
 #define KHO_SCRATCH_MAX		(2 + MAX_NUMNODES)
 
@@ -167,6 +173,7 @@ int kho_unrestored_show(struct seq_file *m, void *v);
  *           it is reserved already, or -ENOMEM
  * @unclaim: release what @claim reserved
  * @priv:    for the owner of the callbacks
+ * @why:     where a refusal that names a version is written
  *
  * At boot the callbacks are memblock and the direct map; the KUnit suite
  * backs them with a buffer posing as physical memory.
@@ -181,6 +188,7 @@ struct kho_check {
 		     unsigned int order);
 	void (*unclaim)(struct kho_check *c, phys_addr_t addr, u64 len);
 	void *priv;
+	char why[128];
 };
 
 static inline unsigned int kho_check_nr_scratch(const struct kho_check *c)
@@ -217,12 +225,17 @@ int kho_scratch_overlaps(const struct kho_scratch_entry *scratch,
 			 unsigned int nr, phys_addr_t addr, u64 len);
 const char *kho_check_layout(const struct kho_check *c);
 const char *kho_check_scratch(const struct kho_check *c);
-const char *kho_check_fdt(const struct kho_check *c, phys_addr_t *map);
+const char *kho_check_root(struct kho_check *c, const void *fdt);
+const char *kho_check_fdt(struct kho_check *c, phys_addr_t *map);
+extern struct kho_abi_record kho_abi_root;
 const char *kho_check_map(const struct kho_check *c, phys_addr_t first,
 			  const struct kho_map_visitor *v);
 const char *kho_claim_map(struct kho_check *c, phys_addr_t first,
 			  const struct kho_map_visitor *v);
 const char *kho_check_handover(struct kho_check *c, phys_addr_t *map);
+
+/* kexec_handover_abi.c */
+void kho_abi_debugfs(struct dentry *dir);
 
 /* kexec_handover_debug.c */
 #ifdef CONFIG_KEXEC_HANDOVER_DEBUG

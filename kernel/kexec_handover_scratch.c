@@ -327,7 +327,9 @@ static void __init kho_drop_handover(const char *why)
  * kho_scratch_init - enter scratch-only mode after a KHO kexec
  *
  * Called by the architecture as soon as memblock knows the memory layout
- * and before its first allocation.  Validates the incoming scratch list,
+ * and before its first allocation.  Checks the version of the root FDT
+ * first (a kernel of another version may lay its handover out otherwise),
+ * then validates the incoming scratch list,
  * marks the regions, and from then on memblock allocates only from them
  * until kho_reserve_preserved() has reserved the preserved memory.
  */
@@ -347,6 +349,16 @@ void __init kho_scratch_init(void)
 	}
 
 	why = kho_check_layout(&kho_in.c);
+	/* The version first: another one may lay out scratch differently */
+	if (!why) {
+		p = early_memremap(h->fdt_phys, h->fdt_len);
+		if (!p) {
+			kho_drop_handover("cannot map the FDT");
+			return;
+		}
+		why = kho_check_root(&kho_in.c, p);
+		early_memunmap(p, h->fdt_len);
+	}
 	if (!why) {
 		p = early_memremap(h->scratch_phys, h->scratch_len);
 		if (!p) {

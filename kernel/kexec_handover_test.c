@@ -1210,6 +1210,37 @@ static void kho_bad_compatible(struct kho_fake *f)
 	compat[strlen(compat) - 1] = '0';
 }
 
+/* The root of another version or family, the same length as kho-v1 */
+static void kho_fake_compat(struct kho_fake *f, const char *compat)
+{
+	void *fdt = kho_fake_page(f, FK_FDT);
+
+	WARN_ON(fdt_setprop_inplace(fdt, 0, "compatible", compat,
+				    strlen(compat) + 1));
+}
+
+/*
+ * Mainline 7.2's root is kho-v4 and its scratch list another layout, which
+ * read as ours may well overlap the FDT: the version is the reason given
+ */
+static void kho_root_v4(struct kho_fake *f)
+{
+	struct kho_scratch_entry *scratch = kho_fake_page(f, FK_SCRATCH);
+
+	kho_fake_compat(f, "kho-v4");
+	scratch[0].addr = KHO_FAKE(FK_FDT);
+}
+
+static void kho_root_x1(struct kho_fake *f)
+{
+	kho_fake_compat(f, "kho-x1");
+}
+
+static void kho_root_no_compat(struct kho_fake *f)
+{
+	WARN_ON(fdt_nop_property(kho_fake_page(f, FK_FDT), 0, "compatible"));
+}
+
 static void kho_bad_map_prop(struct kho_fake *f)
 {
 	void *fdt = kho_fake_page(f, FK_FDT);
@@ -1358,8 +1389,14 @@ static const struct kho_fault_case kho_fault_cases[] = {
 	{ "unknown FDT tag", kho_bad_structure, "bad FDT header or structure" },
 	{ "misaligned structure block", kho_bad_struct_align,
 	  "bad FDT header or structure" },
-	{ "wrong compatible", kho_bad_compatible,
-	  "FDT is not compatible with " KHO_FDT_COMPATIBLE },
+	{ "older root version", kho_bad_compatible,
+	  "its root is 'kho-v0', this kernel reads '" KHO_FDT_COMPATIBLE "' only" },
+	{ "newer root version over a bad scratch list", kho_root_v4,
+	  "its root is 'kho-v4', this kernel reads '" KHO_FDT_COMPATIBLE "' only" },
+	{ "root of another family", kho_root_x1,
+	  "its root is 'kho-x1', not a KHO handover" },
+	{ "root without compatible", kho_root_no_compat,
+	  "its root has no compatible string, not a KHO handover" },
 	{ "no memory map property", kho_bad_map_prop,
 	  "FDT has no valid " KHO_FDT_MEMORY_MAP_PROP_NAME },
 	{ "chunk loop", kho_chunk_loop,
@@ -1655,6 +1692,148 @@ static void kho_test_preserve_in_scratch(struct kunit *test)
 						  PAGE_SIZE), -ENOENT);
 }
 
+/* The version parser: decimal, no leading zero, bounded, within @len */
+static void kho_test_abi_version(struct kunit *test)
+{
+	static const struct {
+		const char *s;
+		const char *family;
+		int version;
+	} cases[] = {
+		{ "kho-v1", "kho", 1 },
+		{ "kho-v0", "kho", 0 },
+		{ "kho-v4", "kho", 4 },
+		{ "kho-v99999", "kho", KHO_ABI_VERSION_MAX },
+		{ "kho-v100000", "kho", -ERANGE },
+		{ "kho-v99999999999", "kho", -ERANGE },
+		{ "kho-v01", "kho", -EINVAL },
+		{ "kho-v00", "kho", -EINVAL },
+		{ "kho-v", "kho", -EINVAL },
+		{ "kho-", "kho", -EINVAL },
+		{ "kho", "kho", -EINVAL },
+		{ "", "kho", -EINVAL },
+		{ "kho-v1x", "kho", -EINVAL },
+		{ "kho-v-1", "kho", -EINVAL },
+		{ "kho-v+1", "kho", -EINVAL },
+		{ "kho-x1", "kho", -EINVAL },
+		{ "KHO-v1", "kho", -EINVAL },
+		{ "luo-v1", "kho", -EINVAL },
+		{ "kho-test-v3", "kho", -EINVAL },
+		{ "kho-test-v3", "kho-test", 3 },
+		{ "reserve-mem-v1", "reserve-mem", 1 },
+		{ "memfd-v2", "memfd", 2 },
+		{ "memfd-v2", "memfd-v", -EINVAL },
+	};
+	/* Not NUL-terminated: only @len bytes are read */
+	static const char no_nul[] = { 'k', 'h', 'o', '-', 'v', '7' };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		KUNIT_EXPECT_EQ_MSG(test, kho_abi_version(cases[i].s,
+							  strlen(cases[i].s) + 1,
+							  cases[i].family),
+				    cases[i].version, "'%s' of family '%s'",
+				    cases[i].s, cases[i].family);
+	KUNIT_EXPECT_EQ(test, kho_abi_version(no_nul, sizeof(no_nul), "kho"), 7);
+	KUNIT_EXPECT_EQ(test, kho_abi_version("kho-v12", 6, "kho"), 1);
+	KUNIT_EXPECT_EQ(test, kho_abi_version("kho-v12", 5, "kho"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_abi_version("kho-v1", 0, "kho"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_abi_version(NULL, 8, "kho"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_abi_version(KHO_FDT_COMPATIBLE,
+					      sizeof(KHO_FDT_COMPATIBLE),
+					      KHO_FDT_FAMILY), KHO_FDT_VERSION);
+}
+
+/* Refusals name both versions, or quote what is not of the family */
+static void kho_test_abi_check(struct kunit *test)
+{
+	static const struct kho_abi_record two = {
+		.name = "kho", .desc = "a KHO handover",
+		.writes = 2, .min = 1, .max = 2,
+	};
+	static const char odd[] = "k\x01o'";
+	static const char long_name[] = "kho-version-one-of-a-very-long-family";
+	char buf[128];
+
+#define CHECK(r, s, len) kho_abi_check(r, "its root", s, len, buf, sizeof(buf))
+	KUNIT_EXPECT_NULL(test, CHECK(&two, "kho-v1", 7));
+	KUNIT_EXPECT_NULL(test, CHECK(&two, "kho-v2", 7));
+	KUNIT_EXPECT_STREQ(test, CHECK(&two, "kho-v3", 7),
+			   "its root is 'kho-v3', this kernel reads 'kho-v1' to 'kho-v2'");
+	KUNIT_EXPECT_STREQ(test, CHECK(&kho_abi_root, "kho-v4", 7),
+			   "its root is 'kho-v4', this kernel reads 'kho-v1' only");
+	KUNIT_EXPECT_STREQ(test, CHECK(&kho_abi_root, "kho-v99999999999", 17),
+			   "its root is 'kho-v99999999999', this kernel reads 'kho-v1' only");
+	KUNIT_EXPECT_STREQ(test, CHECK(&kho_abi_root, "kho-x1", 7),
+			   "its root is 'kho-x1', not a KHO handover");
+	KUNIT_EXPECT_STREQ(test, CHECK(&kho_abi_root, odd, sizeof(odd)),
+			   "its root is 'k?o?', not a KHO handover");
+	KUNIT_EXPECT_STREQ(test, CHECK(&kho_abi_root, long_name,
+				       sizeof(long_name)),
+			   "its root is 'kho-version-one-of-a-very-long-f...', not a KHO handover");
+	KUNIT_EXPECT_STREQ(test, CHECK(&kho_abi_root, long_name, 32),
+			   "its root is 'kho-version-one-of-a-very-long-f', not a KHO handover");
+	KUNIT_EXPECT_STREQ(test, CHECK(&kho_abi_root, NULL, -FDT_ERR_NOTFOUND),
+			   "its root has no compatible string, not a KHO handover");
+#undef CHECK
+}
+
+/*
+ * Registered records: listed once each, and a reader that found no exact
+ * match (a live update file handler) names both versions of its family
+ */
+static void kho_test_abi_register(struct kunit *test)
+{
+	struct kho_abi_record r = {
+		.name = "kho-kunit", .desc = "a KUnit record",
+		.writes = 2, .min = 1, .max = 2,
+	};
+	struct kho_abi_record dup = r, bad = r;
+	char buf[128];
+
+	bad.writes = 3;
+	KUNIT_EXPECT_EQ(test, kho_abi_register(&bad), -EINVAL);
+	KUNIT_ASSERT_EQ(test, kho_abi_register(&r), 0);
+	KUNIT_EXPECT_EQ(test, kho_abi_register(&dup), -EEXIST);
+	KUNIT_EXPECT_STREQ(test, kho_abi_refusal("its handler compatible",
+						 "kho-kunit-v3", 13, buf,
+						 sizeof(buf)),
+			   "its handler compatible is 'kho-kunit-v3', this kernel reads 'kho-kunit-v1' to 'kho-kunit-v2'");
+	KUNIT_EXPECT_NULL(test, kho_abi_refusal("its handler compatible",
+						"kho-kunit-v1", 13, buf,
+						sizeof(buf)));
+	KUNIT_EXPECT_NULL(test, kho_abi_refusal("its handler compatible",
+						"kho-kunit2-v1", 14, buf,
+						sizeof(buf)));
+	if (IS_ENABLED(CONFIG_LIVEUPDATE_MEMFD))
+		KUNIT_EXPECT_STREQ(test,
+				   kho_abi_refusal("its handler compatible",
+						   "memfd-v3", 9, buf,
+						   sizeof(buf)),
+				   "its handler compatible is 'memfd-v3', this kernel reads 'memfd-v2' only");
+	kho_abi_unregister(&r);
+	KUNIT_EXPECT_NULL(test, kho_abi_refusal("its handler compatible",
+						"kho-kunit-v3", 13, buf,
+						sizeof(buf)));
+}
+
+/*
+ * The version is checked before the scratch list: a kho-v4 root whose
+ * scratch list overlaps the FDT gives the version as the reason, though
+ * the scratch check alone refuses the list
+ */
+static void kho_test_check_version_first(struct kunit *test)
+{
+	struct kho_fake *f = kho_fake_handover(test);
+	phys_addr_t map = 0;
+
+	kho_root_v4(f);
+	KUNIT_EXPECT_STREQ(test, kho_check_scratch(&f->c),
+			   "scratch region overlaps the handover data");
+	KUNIT_EXPECT_STREQ(test, kho_check_handover(&f->c, &map),
+			   "its root is 'kho-v4', this kernel reads 'kho-v1' only");
+}
+
 static struct kunit_case kho_test_cases[] = {
 	KUNIT_CASE(kho_test_every_order),
 	KUNIT_CASE(kho_test_range_decompose),
@@ -1669,6 +1848,10 @@ static struct kunit_case kho_test_cases[] = {
 	KUNIT_CASE(kho_test_race_cross_order),
 	KUNIT_CASE(kho_test_finalize_churn),
 	KUNIT_CASE(kho_test_vmalloc),
+	KUNIT_CASE(kho_test_abi_version),
+	KUNIT_CASE(kho_test_abi_check),
+	KUNIT_CASE(kho_test_abi_register),
+	KUNIT_CASE(kho_test_check_version_first),
 	KUNIT_CASE(kho_test_check_valid),
 	KUNIT_CASE_PARAM(kho_test_check_fault, kho_fault_gen_params),
 	KUNIT_CASE(kho_test_check_fdt_folio),

@@ -55,7 +55,18 @@
 #include "../kernel/kexec_handover_internal.h"
 
 #define KHO_TEST_COMPAT		"kho-test-v3"
+#define KHO_TEST_VERSION	3
 #define KHO_TEST_NODE		"kho_test"
+
+/* The versions of the subtree this module writes and reads */
+static struct kho_abi_record kho_test_abi = {
+	.name	= "kho-test",
+	.desc	= "a kho_test subtree",
+	.writes	= KHO_TEST_VERSION,
+	.min	= KHO_TEST_VERSION,
+	.max	= KHO_TEST_VERSION,
+};
+
 /* Largest folio order the test allocates */
 #define KHO_TEST_MAX_ORDER	min(MAX_PAGE_ORDER, 10)
 
@@ -736,8 +747,10 @@ static int kho_test_restore(struct kho_test_state *state)
 	const void *fdt;
 	unsigned int i, bad;
 	bool misuse = true;
+	const char *compat, *why;
+	char buf[128];
 	u64 t0, t1, t2;
-	int err;
+	int err, len;
 
 	err = kho_retrieve_subtree(KHO_TEST_NODE, &fdt_phys);
 	if (err == -ENOENT)
@@ -753,10 +766,15 @@ static int kho_test_restore(struct kho_test_state *state)
 		return -EINVAL;
 	fdt = folio_address(blob);
 	err = -EINVAL;
-	if (fdt_check_header(fdt) || fdt_totalsize(fdt) > folio_size(blob) ||
-	    fdt_node_check_compatible(fdt, 0, KHO_TEST_COMPAT)) {
-		pr_err("handed-over kho_test subtree is not %s\n",
-		       KHO_TEST_COMPAT);
+	if (!kho_fdt_check_full(fdt, folio_size(blob))) {
+		pr_err("handed-over kho_test subtree is not a well-formed FDT\n");
+		goto out;
+	}
+	compat = fdt_getprop(fdt, 0, "compatible", &len);
+	why = kho_abi_check(&kho_test_abi, "its root", compat, len, buf,
+			    sizeof(buf));
+	if (why) {
+		pr_err("ignoring the handed-over kho_test subtree: %s\n", why);
 		goto out;
 	}
 	hops = kho_test_prop(fdt, "hops", sizeof(*hops));
@@ -833,15 +851,22 @@ static int __init kho_test_init(void)
 		pr_err("Kexec HandOver is disabled; boot with kho=on to run this test\n");
 		return -EOPNOTSUPP;
 	}
-	err = kho_test_restore(&kho_test);
+	err = kho_abi_register(&kho_test_abi);
 	if (err)
 		return err;
-	return kho_test_run(&kho_test);
+	err = kho_test_restore(&kho_test);
+	if (!err)
+		err = kho_test_run(&kho_test);
+	if (err)
+		kho_abi_unregister(&kho_test_abi);
+	return err;
 }
 module_init(kho_test_init);
 
 static void __exit kho_test_exit(void)
 {
+	if (!bench)
+		kho_abi_unregister(&kho_test_abi);
 	if (!kho_test.nb.notifier_call)
 		return;
 	/*

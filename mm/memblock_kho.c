@@ -137,11 +137,40 @@ static struct notifier_block reserve_mem_kho_nb = {
 static phys_addr_t reserve_mem_kho_kept[8] __initdata;
 static unsigned int reserve_mem_kho_nr_kept __initdata;
 
-/* A page that libfdt may read, whose root is compatible with memblock-v1 */
-static bool __init reserve_mem_kho_tree_ok(const void *fdt)
+/* The versions of the subtree and of its region nodes this kernel reads */
+static struct kho_abi_record memblock_kho_abi = {
+	.name	= MEMBLOCK_KHO_FDT_FAMILY,
+	.desc	= "a memblock subtree",
+	.writes	= MEMBLOCK_KHO_FDT_VERSION,
+	.min	= MEMBLOCK_KHO_FDT_MIN_VERSION,
+	.max	= MEMBLOCK_KHO_FDT_VERSION,
+};
+
+static struct kho_abi_record reserve_mem_kho_abi = {
+	.name	= RESERVE_MEM_KHO_NODE_FAMILY,
+	.desc	= "a reserve_mem region",
+	.writes	= RESERVE_MEM_KHO_NODE_VERSION,
+	.min	= RESERVE_MEM_KHO_NODE_MIN_VERSION,
+	.max	= RESERVE_MEM_KHO_NODE_VERSION,
+};
+
+/* Room for a refusal that names a version */
+static char reserve_mem_kho_why[128] __initdata;
+
+/*
+ * Whether @fdt is a page that libfdt may read, whose root is of a version
+ * this kernel reads: NULL, else why not
+ */
+static const char * __init reserve_mem_kho_tree_ok(const void *fdt)
 {
-	return kho_fdt_check_full(fdt, PAGE_SIZE) &&
-	       !fdt_node_check_compatible(fdt, 0, MEMBLOCK_KHO_FDT_COMPATIBLE);
+	const char *compat;
+	int len;
+
+	if (!kho_fdt_check_full(fdt, PAGE_SIZE))
+		return "not a well-formed FDT";
+	compat = fdt_getprop(fdt, 0, "compatible", &len);
+	return kho_abi_check(&memblock_kho_abi, "its root", compat, len,
+			     reserve_mem_kho_why, sizeof(reserve_mem_kho_why));
 }
 
 /*
@@ -166,10 +195,8 @@ static const void * __init reserve_mem_kho_fdt_early(void)
 		why = "no valid address";
 	else if (!PAGE_ALIGNED(phys) || !kho_preserved_early(phys, PAGE_SIZE))
 		why = "not in preserved memory";
-	else if (!reserve_mem_kho_tree_ok(phys_to_virt(phys)))
-		why = "not a " MEMBLOCK_KHO_FDT_COMPATIBLE " FDT";
 	else
-		why = NULL;
+		why = reserve_mem_kho_tree_ok(phys_to_virt(phys));
 	if (why) {
 		pr_err("ignoring the memblock subtree of the previous kernel: %s; reserve_mem= regions get fresh memory\n",
 		       why);
@@ -225,9 +252,10 @@ int __init reserve_mem_kho_adopt(const char *name, phys_addr_t size,
 				 phys_addr_t align, phys_addr_t *start)
 {
 	const void *fdt = reserve_mem_kho_fdt_early();
-	phys_addr_t base, len;
+	const char *compat, *why;
+	phys_addr_t base, size_pages;
 	u64 pstart, psize;
-	int off, err;
+	int off, err, len;
 
 	if (!fdt)
 		return -ENOENT;
@@ -237,8 +265,15 @@ int __init reserve_mem_kho_adopt(const char *name, phys_addr_t size,
 			name);
 		return -ENOENT;
 	}
-	if (fdt_node_check_compatible(fdt, off, RESERVE_MEM_KHO_NODE_COMPATIBLE) ||
-	    !reserve_mem_kho_node(fdt, off, &pstart, &psize)) {
+	compat = fdt_getprop(fdt, off, "compatible", &len);
+	why = kho_abi_check(&reserve_mem_kho_abi, "its node", compat, len,
+			    reserve_mem_kho_why, sizeof(reserve_mem_kho_why));
+	if (why) {
+		pr_err("%s: ignoring the previous kernel's region: %s; fresh memory\n",
+		       name, why);
+		return -ENOENT;
+	}
+	if (!reserve_mem_kho_node(fdt, off, &pstart, &psize)) {
 		pr_err("%s: the previous kernel's description is not valid; fresh memory\n",
 		       name);
 		return -ENOENT;
@@ -248,8 +283,8 @@ int __init reserve_mem_kho_adopt(const char *name, phys_addr_t size,
 			name, psize, pstart, &size, &align);
 		return -ENOENT;
 	}
-	reserve_mem_kho_pages(pstart, psize, &base, &len);
-	err = kho_claim_early(base, len);
+	reserve_mem_kho_pages(pstart, psize, &base, &size_pages);
+	err = kho_claim_early(base, size_pages);
 	if (err) {
 		pr_err("%s: the previous kernel's region at %#llx is not preserved memory of its own (%d); fresh memory\n",
 		       name, pstart, err);
@@ -312,7 +347,7 @@ static void __init reserve_mem_kho_release(void)
 	if (!folio)
 		return;
 	fdt = folio_address(folio);
-	if (folio_order(folio) || !reserve_mem_kho_tree_ok(fdt))
+	if (folio_order(folio) || reserve_mem_kho_tree_ok(fdt))
 		goto out;
 	fdt_for_each_subnode(off, fdt, 0) {
 		if (!reserve_mem_kho_node(fdt, off, &start, &size) ||
@@ -335,6 +370,8 @@ static int __init reserve_mem_kho_init(void)
 	phys_addr_t start, size;
 	int err;
 
+	WARN_ON(kho_abi_register(&memblock_kho_abi));
+	WARN_ON(kho_abi_register(&reserve_mem_kho_abi));
 	if (!kho_is_enabled())
 		return 0;
 	reserve_mem_kho_release();

@@ -408,10 +408,20 @@ static struct liveupdate_file_handler memfd_luo_handler = {
 	.compatible	= MEMFD_LUO_COMPATIBLE,
 };
 
+/* The versions of the memfd record this kernel writes and reads */
+static struct kho_abi_record memfd_luo_abi = {
+	.name		= MEMFD_LUO_FAMILY,
+	.desc		= "a memfd record",
+	.writes		= MEMFD_LUO_VERSION,
+	.min		= MEMFD_LUO_MIN_VERSION,
+	.max		= MEMFD_LUO_VERSION,
+};
+
 static int __init memfd_luo_init(void)
 {
 	int err;
 
+	WARN_ON(kho_abi_register(&memfd_luo_abi));
 	if (!liveupdate_enabled())
 		return 0;
 	err = liveupdate_register_file_handler(&memfd_luo_handler);

@@ -19,7 +19,9 @@ text.  Three results:
 - every quote matches a message or a reason in the code;
 - every pr_err()/pr_warn() (and the decompressor's warn()) of KHO and live
   update is quoted at least once;
-- every reason string such a message prints is quoted.
+- every reason string such a message prints is quoted; a reason the code
+  formats with snprintf() (kho_abi_check(): one that names the versions)
+  is quoted as an example of it.
 
 A command block is a literal block right after a comment
 ".. kho-commands: NAME".  Its lines that start with the root prompt "# "
@@ -66,7 +68,7 @@ REASON_SOURCES = [
     "mm/memblock_kho.c",
 ]
 # Strings of those files that are no reason an operator sees
-NOT_REASONS = {"rolled back"}
+NOT_REASONS = {"rolled back", "..."}
 
 PRINTERS = r"(pr_err|pr_warn|pr_warn_ratelimited|pr_err_ratelimited|" \
     r"pr_info|pr_info_once|pr_notice|warn)"
@@ -180,6 +182,21 @@ def code_reasons():
     return out
 
 
+def code_reason_formats():
+    """(file, format) of every reason the reason files format with
+    snprintf(): each is matched like a message format"""
+    macros = defines()
+    found = []
+    for path in REASON_SOURCES:
+        text = strip_comments(read(path))
+        for m in re.finditer(r"\bsnprintf\s*\(\s*\w+\s*,\s*\w+\s*,\s*(%s)"
+                             % SEXPR, text):
+            fmt = evaluate(m.group(1), macros)
+            if fmt is not None:
+                found.append((path, fmt))
+    return found
+
+
 def guide_lines():
     with open(GUIDE) as fh:
         return fh.read().splitlines()
@@ -224,13 +241,15 @@ def matches(quote, rx):
 
 def messages():
     msgs, reasons, quotes = code_messages(), code_reasons(), guide_quotes()
+    formats = code_reason_formats()
     rxs = [(m, fmt_regex(m[2])) for m in msgs]
+    frxs = [(f, fmt_regex(f[1])) for f in formats]
     reason_set = {r[1] for r in reasons}
     results = []
 
     stray = [(n, q) for n, q in quotes
              if q not in reason_set and not any(matches(q, rx)
-                                                for _, rx in rxs)]
+                                                for _, rx in rxs + frxs)]
     results.append((not stray, "every quoted message is in the code",
                     ["kho.rst:%d: no such message or reason in the code: %s"
                      % s for s in stray]))
@@ -245,8 +264,11 @@ def messages():
 
     quoted = {q for _, q in quotes}
     unreasoned = [r for r in reasons if r[1] not in quoted]
+    unreasoned += [f for f, rx in frxs
+                   if not any(matches(q, rx) for q in quoted)]
     results.append((not unreasoned, "every refusal reason is in the "
-                    "guide's message table (%d)" % len(reasons),
+                    "guide's message table (%d)" % (len(reasons) +
+                                                    len(formats)),
                     ["%s: reason \"%s\" is not in the table" % r
                      for r in unreasoned]))
 

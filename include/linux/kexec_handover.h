@@ -30,8 +30,44 @@ enum kexec_kho_event {
 	KEXEC_KHO_ABORT = 1,
 };
 
+/**
+ * struct kho_abi_record - a versioned record of the handover
+ * @name:   the record's family: its compatible string is ``"NAME-vN"``
+ * @desc:   what such a record is, for refusals ("a KHO handover")
+ * @writes: the version N this kernel writes
+ * @min:    the oldest version this kernel reads
+ * @max:    the newest version this kernel reads
+ * @list:   KHO's, entry in the list of registered records
+ *
+ * Every record one kernel hands to the next carries its version in its
+ * compatible string.  A reader accepts the versions @min to @max and
+ * refuses any other (kho_abi_check()).  A writer that changes a record's
+ * layout bumps @writes and @max, and keeps reading the old versions for as
+ * long as it can, so @min stays where it was.
+ */
+struct kho_abi_record {
+	const char *name;
+	const char *desc;
+	unsigned int writes;
+	unsigned int min;
+	unsigned int max;
+	struct list_head list;
+};
+
+/* Largest version kho_abi_version() parses: at most five digits */
+#define KHO_ABI_VERSION_MAX	99999
+
+int kho_abi_version(const char *compat, size_t len, const char *family);
+const char *kho_abi_check(const struct kho_abi_record *r, const char *what,
+			  const char *compat, int len, char *buf, size_t size);
+
 #ifdef CONFIG_KEXEC_HANDOVER
 bool kho_is_enabled(void);
+
+int kho_abi_register(struct kho_abi_record *r);
+void kho_abi_unregister(struct kho_abi_record *r);
+const char *kho_abi_refusal(const char *what, const char *compat, int len,
+			    char *buf, size_t size);
 
 int kho_preserve_folio(struct folio *folio);
 int kho_unpreserve_folio(struct folio *folio);
@@ -54,6 +90,20 @@ int kho_retrieve_subtree(const char *name, phys_addr_t *phys);
 static inline bool kho_is_enabled(void)
 {
 	return false;
+}
+
+static inline int kho_abi_register(struct kho_abi_record *r)
+{
+	return 0;
+}
+
+static inline void kho_abi_unregister(struct kho_abi_record *r) { }
+
+static inline const char *kho_abi_refusal(const char *what,
+					  const char *compat, int len,
+					  char *buf, size_t size)
+{
+	return NULL;
 }
 
 static inline int kho_preserve_folio(struct folio *folio)

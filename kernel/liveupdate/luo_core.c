@@ -237,6 +237,8 @@ static int __init luo_init(void)
 {
 	int ret;
 
+	/* What this kernel reads, whether or not live update is on */
+	WARN_ON(kho_abi_register(&luo_abi));
 	if (!luo_param) {
 		pr_info("off; boot with liveupdate=on (and kho=on) to enable it\n");
 		return 0;

@@ -29,6 +29,7 @@ enum luo_fault {
 	LUO_FAULT_NO_NUMBER,		/* liveupdate-number removed */
 	LUO_FAULT_NAME_UNTERMINATED,	/* first session name without NUL */
 	LUO_FAULT_DUPLICATE_TOKEN,	/* two files of a session, one token */
+	LUO_FAULT_VERSION,		/* the next, unknown version: "luo-v2" */
 };
 
 static const char * const luo_fault_names[] = {
@@ -38,6 +39,7 @@ static const char * const luo_fault_names[] = {
 	[LUO_FAULT_NO_NUMBER]		= "no_number",
 	[LUO_FAULT_NAME_UNTERMINATED]	= "name_unterminated",
 	[LUO_FAULT_DUPLICATE_TOKEN]	= "duplicate_token",
+	[LUO_FAULT_VERSION]		= "version",
 };
 
 static enum luo_fault luo_fault;
@@ -68,7 +70,7 @@ static int luo_fault_session(void *fdt, int files)
 int luo_debug_fault(void *fdt)
 {
 	struct luo_file_ser *ser;
-	char *name;
+	char *name, compat[16];
 	int off, len, err = 0;
 
 	switch (luo_fault) {
@@ -80,6 +82,12 @@ int luo_debug_fault(void *fdt)
 	case LUO_FAULT_COMPATIBLE:
 		err = fdt_setprop_inplace(fdt, 0, "compatible", "luo-x1",
 					  sizeof("luo-x1"));
+		break;
+	case LUO_FAULT_VERSION:
+		snprintf(compat, sizeof(compat), "%s-v%u", luo_abi.name,
+			 luo_abi.writes + 1);
+		err = fdt_setprop_inplace(fdt, 0, "compatible", compat,
+					  strlen(compat) + 1);
 		break;
 	case LUO_FAULT_NO_NUMBER:
 		err = fdt_nop_property(fdt, 0, LUO_FDT_LIVEUPDATE_NUMBER);

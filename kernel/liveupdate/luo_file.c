@@ -229,8 +229,20 @@ int luo_file_retrieve(struct luo_session *s, u64 token, struct file **filep)
 	if (!f->file) {
 		f->fh = luo_handler_find(f->compatible);
 		if (!f->fh) {
-			pr_warn("session '%s': no handler '%s' for the file with token %llu\n",
-				s->name, f->compatible, token);
+			char buf[128];
+			const char *why;
+
+			/* A handler of another version of the record? */
+			why = kho_abi_refusal("its handler compatible",
+					      f->compatible,
+					      sizeof(f->compatible), buf,
+					      sizeof(buf));
+			if (why)
+				pr_err("session '%s': cannot retrieve the file with token %llu: %s\n",
+				       s->name, token, why);
+			else
+				pr_warn("session '%s': no handler '%s' for the file with token %llu\n",
+					s->name, f->compatible, token);
 			return -EOPNOTSUPP;
 		}
 		file = f->fh->ops->retrieve(f->fh, f->data);

@@ -5,6 +5,7 @@
 #ifndef _KERNEL_LIVEUPDATE_LUO_INTERNAL_H
 #define _KERNEL_LIVEUPDATE_LUO_INTERNAL_H
 
+#include <linux/kexec_handover.h>
 #include <linux/kho/abi/luo.h>
 #include <linux/list.h>
 #include <linux/liveupdate.h>
@@ -75,6 +76,7 @@ struct luo_session {
 extern struct mutex luo_mutex;
 extern bool luo_frozen;
 extern u64 luo_number;
+extern struct kho_abi_record luo_abi;
 
 /* luo_core.c */
 int luo_copy_arg(void *karg, size_t ksize, size_t min,

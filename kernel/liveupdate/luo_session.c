@@ -512,18 +512,31 @@ static const char *luo_deserialize_session(const void *fdt, int off)
 	return NULL;
 }
 
+/* The versions of the LUO state this kernel writes and reads */
+struct kho_abi_record luo_abi = {
+	.name = LUO_FDT_FAMILY,
+	.desc = "a live update state",
+	.writes = LUO_FDT_VERSION,
+	.min = LUO_FDT_MIN_VERSION,
+	.max = LUO_FDT_VERSION,
+};
+
 /* Parse the "luo-v1" FDT in @folio; a reason on failure */
 static const char *luo_deserialize_fdt(struct folio *folio)
 {
+	static char buf[128];
 	const void *fdt = folio_address(folio);
-	const char *why;
+	const char *why, *compat;
 	const u64 *nr;
 	int off, sub, len;
 
 	if (!kho_fdt_check_full(fdt, folio_size(folio)))
 		return "not a well-formed FDT inside its folio";
-	if (fdt_node_check_compatible(fdt, 0, LUO_FDT_COMPATIBLE))
-		return "not compatible with " LUO_FDT_COMPATIBLE;
+	compat = fdt_getprop(fdt, 0, "compatible", &len);
+	why = kho_abi_check(&luo_abi, "its root", compat, len, buf,
+			    sizeof(buf));
+	if (why)
+		return why;
 	nr = fdt_getprop(fdt, 0, LUO_FDT_LIVEUPDATE_NUMBER, &len);
 	if (!nr || len != sizeof(*nr))
 		return "no valid " LUO_FDT_LIVEUPDATE_NUMBER;

@@ -4,14 +4,44 @@
  *
  * This header is the single description of what one kernel leaves in memory
  * for the next one.  Everything here is ABI between two kernels that may be
- * built from different trees: change nothing without a new compatible
- * string.
+ * built from different trees: change nothing without a new version (see
+ * "Record versions" below).
  */
 #ifndef _LINUX_KHO_ABI_KEXEC_HANDOVER_H
 #define _LINUX_KHO_ABI_KEXEC_HANDOVER_H
 
 #include <linux/types.h>
 #include <asm/page.h>
+
+/**
+ * DOC: Record versions
+ *
+ * Every record of the handover names its format and version in its
+ * ``compatible`` string, ``"FAMILY-vN"``: the KHO root ``kho-v1``, the live
+ * update state ``luo-v1`` (luo.h), a memfd ``memfd-v2`` (memfd.h), the
+ * memblock subtree ``memblock-v1`` and its regions ``reserve-mem-v1``
+ * (memblock.h).  ``N`` is decimal, without leading zeros, at most 99999.
+ *
+ * The rule:
+ *
+ * - A reader checks the version of a record before it reads anything else
+ *   of it, and refuses a record of a version it does not know, naming both
+ *   the version it was given and those it reads.  It never guesses: two
+ *   versions may lay the same bytes out differently.  For the root, the
+ *   version is checked right after the FDT and the scratch list are known
+ *   to lie in RAM, before the scratch list is read: another version may
+ *   pass its scratch regions otherwise.
+ * - A writer that must change a record, in any way a reader of the old
+ *   version could misread, writes it under the next version.  Its readers
+ *   keep accepting the old versions for as long as they can read them, so
+ *   that a kexec from an older kernel of the series keeps working; a kexec
+ *   into an older kernel is refused cleanly by that kernel.
+ * - A reader accepts a range of versions; ``/sys/kernel/debug/kho/abi``
+ *   lists, per record, the version written and the versions read.
+ *
+ * Mainline kernels number their records independently (7.2 writes
+ * ``kho-v4`` and ``luo-v5``); a kernel of this series refuses them.
+ */
 
 /**
  * DOC: KHO root FDT
@@ -23,7 +53,9 @@
  * The root node carries:
  *
  * - ``compatible`` (string): ``"kho-v1"``.  A reader must refuse a tree
- *   whose root is not compatible with exactly this string.
+ *   whose root is of a version it does not read (see above).  A reader of
+ *   this version may assume the root FDT buffer is at most 64 KiB (the
+ *   writer uses one page).
  * - ``preserved-memory-map`` (u64): the physical address of the first chunk
  *   of the preserved-memory map described below, or 0 if no memory at all is
  *   preserved.
@@ -41,8 +73,14 @@
  * above.  The root has no ``#address-cells`` or ``#size-cells``.
  */
 
-/* Compatible string of the root node */
+/*
+ * Compatible string of the root node: KHO_FDT_FAMILY "-v" KHO_FDT_VERSION.
+ * A reader accepts KHO_FDT_MIN_VERSION to KHO_FDT_VERSION.
+ */
 #define KHO_FDT_COMPATIBLE		"kho-v1"
+#define KHO_FDT_FAMILY			"kho"
+#define KHO_FDT_VERSION			1
+#define KHO_FDT_MIN_VERSION		1
 /* Root property: u64 physical address of the first memory map chunk */
 #define KHO_FDT_MEMORY_MAP_PROP_NAME	"preserved-memory-map"
 /* Subsystem node property: u64 physical address of the subsystem FDT */

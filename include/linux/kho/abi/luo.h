@@ -2,7 +2,10 @@
 /*
  * Live Update Orchestrator (LUO) handover format, version "luo-v1".
  *
- * ABI between two kernels: change nothing without a new compatible string.
+ * ABI between two kernels: change nothing without a new version (see
+ * "Record versions" in kexec_handover.h: a reader refuses a version it
+ * does not know; a writer that changes the format bumps the version, and
+ * its readers keep accepting the old one).
  */
 #ifndef _LINUX_KHO_ABI_LUO_H
 #define _LINUX_KHO_ABI_LUO_H
@@ -17,7 +20,8 @@
  *
  * The root node carries:
  *
- * - ``compatible`` (string): ``"luo-v1"``;
+ * - ``compatible`` (string): ``"luo-v1"``; a reader refuses any version it
+ *   does not read before it looks at anything else;
  * - ``liveupdate-number`` (u64): 1 for the first live update after a cold
  *   boot, incremented by each one after that.
  *
@@ -36,6 +40,11 @@
 
 #define LUO_FDT_NODE_NAME		"LUO"
 #define LUO_FDT_COMPATIBLE		"luo-v1"
+/* LUO_FDT_COMPATIBLE is LUO_FDT_FAMILY "-v" LUO_FDT_VERSION */
+#define LUO_FDT_FAMILY			"luo"
+#define LUO_FDT_VERSION			1
+/* The oldest version a reader accepts */
+#define LUO_FDT_MIN_VERSION		1
 #define LUO_FDT_LIVEUPDATE_NUMBER	"liveupdate-number"
 #define LUO_FDT_SESSION_NODE		"luo-session"
 #define LUO_FDT_SESSION_NAME		"name"
@@ -47,7 +56,8 @@
 /**
  * struct luo_file_ser - one preserved file
  * @compatible: NUL-terminated compatible string of the file handler, NUL
- *              padded
+ *              padded; ``"FAMILY-vN"`` as every record of the handover,
+ *              e.g. ``"memfd-v2"``
  * @data:       the handler's handle (for memfd: the physical address of
  *              its record, see memfd.h)
  * @token:      the token user space preserved the file with

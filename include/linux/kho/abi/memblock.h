@@ -3,7 +3,9 @@
  * Kexec HandOver (KHO) subtree of memblock: the reserve_mem= regions.
  *
  * ABI between two kernels, like kexec_handover.h beside it: change nothing
- * without a new compatible string.
+ * without a new version (see "Record versions" in kexec_handover.h: a
+ * reader refuses a version it does not know; a writer that changes the
+ * format bumps the version, and its readers keep accepting the old one).
  */
 #ifndef _LINUX_KHO_ABI_MEMBLOCK_H
 #define _LINUX_KHO_ABI_MEMBLOCK_H
@@ -36,6 +38,13 @@
 #define MEMBLOCK_KHO_FDT			"memblock"
 #define MEMBLOCK_KHO_FDT_COMPATIBLE		"memblock-v1"
 #define RESERVE_MEM_KHO_NODE_COMPATIBLE		"reserve-mem-v1"
+/* The same as family, version and the oldest version a reader accepts */
+#define MEMBLOCK_KHO_FDT_FAMILY			"memblock"
+#define MEMBLOCK_KHO_FDT_VERSION		1
+#define MEMBLOCK_KHO_FDT_MIN_VERSION		1
+#define RESERVE_MEM_KHO_NODE_FAMILY		"reserve-mem"
+#define RESERVE_MEM_KHO_NODE_VERSION		1
+#define RESERVE_MEM_KHO_NODE_MIN_VERSION	1
 /* Region node properties: u64 physical address and u64 size in bytes */
 #define RESERVE_MEM_KHO_NODE_START		"start"
 #define RESERVE_MEM_KHO_NODE_SIZE		"size"

@@ -2,7 +2,9 @@
 /*
  * Live update of memfds: handover format, compatible "memfd-v2".
  *
- * ABI between two kernels: change nothing without a new compatible string.
+ * ABI between two kernels: change nothing without a new version (see
+ * "Record versions" in kexec_handover.h).  A kernel that reads no handler
+ * of a file's version refuses to retrieve the file, naming both versions.
  */
 #ifndef _LINUX_KHO_ABI_MEMFD_H
 #define _LINUX_KHO_ABI_MEMFD_H
@@ -29,6 +31,11 @@
  */
 
 #define MEMFD_LUO_COMPATIBLE	"memfd-v2"
+/* MEMFD_LUO_COMPATIBLE is MEMFD_LUO_FAMILY "-v" MEMFD_LUO_VERSION */
+#define MEMFD_LUO_FAMILY	"memfd"
+#define MEMFD_LUO_VERSION	2
+/* The oldest version a reader accepts */
+#define MEMFD_LUO_MIN_VERSION	2
 
 /* Record flag: the file's mode had no exec bits (MFD_NOEXEC_SEAL) */
 #define MEMFD_LUO_NOEXEC		BIT(0)
