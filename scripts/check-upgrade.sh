@@ -14,10 +14,10 @@
 # (upgrade, rollback, upgrade), carrying test_kho's folios and vmalloc()ed
 # table, a reserve_mem= trace buffer with its marker and a /dev/liveupdate
 # session with a sealed 256 MiB memfd, each checked byte for byte at every
-# hop (guest/scenario/kho-upgrade); then HEAD writes a handover version
-# nobody knows (the debug fault "version"), once into HEAD and once into
-# the previous release: both must refuse it in one line and boot without
-# it.  Prints KTAP; non-zero exit on any failure.
+# hop (guest/scenario/kho-upgrade), and HEAD writes a handover version
+# nobody knows (the debug fault "version") into the previous release; then
+# a second guest, HEAD into HEAD with that version.  Both must refuse it in
+# one line and boot without it.  Prints KTAP; non-zero exit on any failure.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -83,14 +83,21 @@ if ! KHO_INITRD_EXTRA=$extra "$KHO_TOP/scripts/initramfs.sh" "$initrd" \
 fi
 
 # prev -> HEAD -> prev -> HEAD carrying everything, then HEAD writes an
-# unknown version into HEAD, and HEAD into prev
-kernels=prev,head,prev,head,head,prev
+# unknown handover version into prev; and, from scratch, HEAD writes one
+# into HEAD
 rm="reserve_mem=16M:4096:trace trace_instance=boot_map@trace"
-out=$(python3 "$KHO_TOP/scripts/qemu-run.py" --name upgrade \
-	--kernel "$P/obj/arch/x86/boot/bzImage" --initrd "$initrd" \
-	--hops 5 --mem 2G --scenario kho-upgrade --timeout 900 \
-	--append "kho=on liveupdate=on luo_mib=256 $rm kho_kernels=$kernels kho_version_from=3")
-ktap_relay "upgrade." "$out"
+upgrade_run() {	# upgrade_run NAME KERNELS VERSION_AT
+	local k0=${2%%,*} hops
+	hops=$(($(echo "$2" | tr , '\n' | wc -l) - 1))
+	[ "$k0" = prev ] && k0=$P/obj || k0=$KHO_OBJ
+	out=$(python3 "$KHO_TOP/scripts/qemu-run.py" --name "$1" \
+		--kernel "$k0/arch/x86/boot/bzImage" --initrd "$initrd" \
+		--hops "$hops" --mem 2G --scenario kho-upgrade --timeout 900 \
+		--append "kho=on liveupdate=on luo_mib=256 $rm kho_kernels=$2 kho_version_at=$3")
+	ktap_relay "$1." "$out"
+}
+upgrade_run upgrade prev,head,prev,head,prev 3
+upgrade_run version head,head 0
 
 # Per hop, what the next kernel verified: test_kho's folios, the memfd's
 # words, the previous generation's trace marker
@@ -103,13 +110,13 @@ function flush() { if (g != "") printf "# kho-upgrade-hop: gen=%s kernel=%s test
 /# ok [0-9]* main_contents # / { sub(/.*main_contents # /, ""); m = "\"" $0 "\"" }
 /ok [0-9]* trace_marker_of_previous_gen/ { r = ($0 ~ /not ok/) ? "lost" : "kept" }
 END { flush() }' "$log"
-refusals=$(grep -a '# kho-upgrade-refusal:' "$log" | sed 's/^.*# //')
+refusals=$(grep -ah '# kho-upgrade-refusal:' "$log" "$KHO_LOGS/version.log" | sed 's/^.*# //')
 echo "$refusals" | sed 's/^/# /'
 # HEAD names both versions; the previous release says what it expected
-echo "$refusals" | grep -q 'gen=4 kernel=head .*kho-v2.*kho-v1'
-ktap_result $? refusal_names_both_versions "$(echo "$refusals" | grep 'gen=4' | cut -c1-200)"
-echo "$refusals" | grep -q 'gen=5 kernel=prev .*kho-v1'
-ktap_result $? previous_release_refuses_unknown_version "$(echo "$refusals" | grep 'gen=5' | cut -c1-200)"
+echo "$refusals" | grep -q "gen=1 kernel=head .*'kho-v2'.*'kho-v1'"
+ktap_result $? head_refusal_names_both_versions "$(echo "$refusals" | grep 'kernel=head' | cut -c1-200)"
+echo "$refusals" | grep -q 'gen=4 kernel=prev .*kho-v1'
+ktap_result $? previous_release_refuses_unknown_version "$(echo "$refusals" | grep 'kernel=prev' | cut -c1-200)"
 
 echo "1..$KTAP_N"
 [ "$KTAP_FAILED" -eq 0 ]
