@@ -329,9 +329,9 @@ static void __init kho_drop_handover(const char *why)
  * Called by the architecture as soon as memblock knows the memory layout
  * and before its first allocation.  Checks the version of the root FDT
  * first (a kernel of another version may lay its handover out otherwise),
- * then validates the incoming scratch list,
- * marks the regions, and from then on memblock allocates only from them
- * until kho_reserve_preserved() has reserved the preserved memory.
+ * then validates the incoming scratch list, marks the regions, and from
+ * then on memblock allocates only from them until kho_reserve_preserved()
+ * has reserved the preserved memory.
  */
 void __init kho_scratch_init(void)
 {
