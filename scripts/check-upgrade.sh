@@ -55,14 +55,23 @@ fi
 
 # Both kernels: HEAD's test kernel (build/obj), and the previous release's
 # with its own config fragment
-ktap_build "$KHO_LOGS/build-head.log" || { echo "1..$KTAP_N"; exit 1; }
-if ! KHO_OBJ=$P/obj ktap_build "$KHO_LOGS/build-prev.log" \
+KHO_BUILD_NAME=build_head ktap_build "$KHO_LOGS/build-head.log" ||
+	{ echo "1..$KTAP_N"; exit 1; }
+if ! KHO_OBJ=$P/obj KHO_BUILD_NAME=build_previous_release \
+	ktap_build "$KHO_LOGS/build-prev.log" \
 	KHO_SRC="$P/src" KHO_OBJ="$P/obj" KHO_OVERLAY="$P/tree" \
 	KHO_BASE_VER="$prev_base" KHO_FRAGMENTS="$P/tree/configs/kho.config" \
 	KHO_TARGETS="bzImage lib/test_kho.ko"; then
 	echo "1..$KTAP_N"
 	exit 1
 fi
+
+# This tree must apply to the previous base and build there too (the
+# objects are mostly the previous release's, from ccache)
+B=$KHO_BUILD/base-prev
+KHO_OBJ=$B/obj KHO_BUILD_NAME=build_head_on_previous_base \
+	ktap_build "$KHO_LOGS/build-head-prev-base.log" KHO_SRC="$B/src" \
+	KHO_OBJ="$B/obj" KHO_BASE_VER="$KHO_BASE_PREV"
 
 # One initramfs with both kernels and both test modules
 extra=$KHO_BUILD/initramfs-upgrade.list

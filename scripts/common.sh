@@ -121,7 +121,8 @@ ktap_relay() {
 }
 
 # ktap_build LOG [VAR=VALUE...]: build.sh with the caller's KHO_OBJ and the
-# given settings, as one result named "build"; its output goes to LOG.  On
+# given settings, as one result named "build" (or $KHO_BUILD_NAME); its
+# output goes to LOG.  On
 # failure shows the end of LOG and returns non-zero.
 ktap_build() {
 	local log=$1 t0=$SECONDS rc pid early=
@@ -153,7 +154,7 @@ ktap_build() {
 	fi
 	env "$@" "$KHO_TOP/scripts/build.sh" >>"$log" 2>&1
 	rc=$?
-	ktap_result $rc build "${KHO_OBJ#"$KHO_TOP"/} in $((SECONDS - t0)) s$early; log: ${log#"$KHO_TOP"/}"
+	ktap_result $rc "${KHO_BUILD_NAME:-build}" "${KHO_OBJ#"$KHO_TOP"/} in $((SECONDS - t0)) s$early; log: ${log#"$KHO_TOP"/}"
 	[ $rc -eq 0 ] || tail -20 "$log" >&2
 	return $rc
 }
