@@ -54,8 +54,8 @@ step() {
 # this tree and its previous release build on (a vanished version fails
 # here, not on a user's machine)
 run_test setup-archive "$KHO_TOP/scripts/setup.sh" --check-archive \
-	"$KHO_BASE_DEFAULT" "$KHO_BASE_PREV" \
-	$(awk '!/^#/ && NF == 3 { print $3 }' "$KHO_TOP/series/releases" | sort -u)
+	$({ echo "$KHO_BASE_DEFAULT"; echo "$KHO_BASE_PREV"
+	    awk '!/^#/ && NF == 3 { print $3 }' "$KHO_TOP/series/releases"; } | sort -u)
 run_test build step build "$KHO_TOP/scripts/build.sh"
 # The debug and Debian builds (about 5 and 19 minutes from a cold cache,
 # CPU bound) start now at the lowest priority, to use the CPU that the QEMU
