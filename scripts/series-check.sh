@@ -170,8 +170,10 @@ can_boot=0
 for p in $patches; do
 	name=${p##*/}
 	short=${name%.patch}
-	# The key of the prefix up to this patch (not its "From <commit>" line)
-	key=$({ echo "$key"; tail -n +2 "$p"; } | sha256sum | cut -c1-64)
+	# The key of the prefix up to this patch: its content, not the mail
+	# headers that name its commit or the time of the export
+	key=$({ echo "$key"; grep -vE '^(From [0-9a-f]{40} |Message-Id: |In-Reply-To: |References: |Date: )' "$p"; } |
+		sha256sum | cut -c1-64)
 	finish_patch
 	if [ "${KHO_SERIES_CACHE:-1}" != 0 ] && [ -s "$cache/$key" ]; then
 		if git -C "$tree" am -q "$p" >&2; then
