@@ -17,6 +17,8 @@ if git -C "$KHO_SRC" rev-parse -q --verify base >/dev/null 2>&1; then
 	case "$have" in
 	*"($KHO_BASE_PKG $KHO_BASE_VER)") exit 0 ;;
 	esac
+	[ -z "$(git -C "$KHO_SRC" status --porcelain --ignored 2>/dev/null)" ] ||
+		die "$KHO_SRC has edits and is on another base ($have); run 'make refresh' to keep them or 'make reset-src' to drop them, then again"
 	info "$KHO_SRC is on another base ($have); unpacking $KHO_BASE_VER"
 fi
 
