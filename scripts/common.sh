@@ -50,11 +50,12 @@ KHO_OVERLAY_DIRS="arch block certs crypto Documentation drivers fs include init 
 die() { echo "kho: error: $*" >&2; exit 1; }
 info() { echo "kho: $*" >&2; }
 
-# guest_tsc OUT: build the guest's TSC helper (guest/tsc.c) as OUT, static,
+# guest_tsc OUT: build the guest's TSC helper (guest/tsc.c) as OUT (linked
+# against the C library that initrd_base puts in every guest for kexec),
 # unless it is up to date
 guest_tsc() {
 	[ -x "$1" ] && [ ! "$KHO_TOP/guest/tsc.c" -nt "$1" ] ||
-		gcc -static -O2 -Wall -o "$1" "$KHO_TOP/guest/tsc.c"
+		gcc -O2 -Wall -o "$1" "$KHO_TOP/guest/tsc.c"
 }
 
 # initrd_base BZIMAGE TSC: the gen_init_cpio lines every guest initramfs
@@ -132,7 +133,7 @@ ktap_build() {
 	# script run later waits for it and then builds again, incrementally
 	if [ "${KHO_PREBUILD:-}" = 1 ]; then
 		echo $BASHPID >"$log.early"
-		KHO_NO_APPLY=1 nice -n 19 env "$@" "$KHO_TOP/scripts/build.sh" \
+		KHO_NO_APPLY=1 nice -n "${KHO_PREBUILD_NICE:-19}" env "$@" "$KHO_TOP/scripts/build.sh" \
 			>"$log.early-log" 2>&1
 		echo "$((SECONDS - t0))" >"$log.early-done"
 		return 0

@@ -15,20 +15,23 @@ out=${1:-$KHO_BUILD/initramfs.cpio}
 gen=$KHO_OBJ/usr/gen_init_cpio
 bz=$KHO_OBJ/arch/x86/boot/bzImage
 [ -x "$gen" ] && [ -f "$bz" ] || die "no kernel in $KHO_OBJ; run 'make build'"
-work=$KHO_BUILD/initramfs
+# Its own work directory per output: check-debug builds its initramfs
+# while other tests build theirs
+work=${out%.cpio}.d
 mkdir -p "$work"
 
 tsc=$work/tsc
 guest_tsc "$tsc"
 
-# The live update selftests, static, against this tree's uAPI headers
+# The live update selftests against this tree's uAPI headers (dynamic: the
+# C library is in the initramfs for kexec)
 luo=$KHO_SRC/tools/testing/selftests/liveupdate
 hdr=$KHO_OBJ/usr/include
 kmake headers >/dev/null
 luo_bin() {	# luo_bin OUT SOURCE
 	if [ ! -x "$work/$1" ] || [ "$2" -nt "$work/$1" ] ||
 	   [ "$hdr/linux/liveupdate.h" -nt "$work/$1" ]; then
-		gcc -static -O2 -Wall -I"$hdr" -I"$KHO_SRC/tools/testing/selftests" \
+		gcc -O2 -Wall -I"$hdr" -I"$KHO_SRC/tools/testing/selftests" \
 			-o "$work/$1" "$2" || die "cannot build $2"
 	fi
 }

@@ -38,6 +38,7 @@ work=$KHO_BUILD/series-check/work
 log=$KHO_RESULTS/series-build.log
 mkdir -p "$KHO_RESULTS" "$work"
 t_start=$SECONDS
+rm -f "$work"/results.*
 
 echo "KTAP version 1"
 echo "# Subtest: series-check"
@@ -124,16 +125,15 @@ new_lines() {
 	comm -13 <(sort "$1") <(sort "$2")
 }
 
-# initrd_for OBJDIR OUT: a minimal guest initramfs for a 1-hop chain with
-# the kernel of OBJDIR: busybox, kexec and its libraries, the TSC helper
-# and the guest scripts (what guest/init needs; no test modules)
+# initrd_for BZIMAGE OUT: a minimal guest initramfs for a 1-hop chain with
+# that kernel: busybox, kexec and its libraries, the TSC helper and the
+# guest scripts (what guest/init needs; no test modules)
 initrd_for() {
-	local o=$1 out=$2 tsc=$work/tsc
+	local tsc=$work/tsc
 
 	guest_tsc "$tsc" || return 1
-	initrd_base "$o/arch/x86/boot/bzImage" "$tsc" |
-		awk '!seen[$0]++' >"$work/initrd.list"
-	"$o/usr/gen_init_cpio" "$work/initrd.list" >"$out"
+	initrd_base "$1" "$tsc" | awk '!seen[$0]++' >"$work/initrd.list"
+	"$obj/usr/gen_init_cpio" "$work/initrd.list" >"$2"
 }
 
 # Whether a patch changes what boots: anything but documentation, tools/
@@ -150,23 +150,68 @@ key=$({ echo "$KHO_BASE_VER SERIES_BOOT=${SERIES_BOOT:-1}"
 		"$KHO_TOP/configs/kho.config" "$KHO_TOP/guest/init" \
 		"$KHO_TOP/guest/ktap.sh" "$series/checkpatch-ignore"; } | sha256sum | cut -c1-64)
 cached=0
-pending=
 
-# presult: ktap_result for the patch being checked, remembered for the cache
+# A patch's results, kept for the cache, go to $work/results.KEY
+# presult KEY RESULT NAME [DIAGNOSTIC]: ktap_result for the patch of KEY
 presult() {
+	local k=$1
+	shift
 	ktap_result "$@"
-	[ "$1" -eq 0 ] || patch_failed=1
-	printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}" >>"$work/results"
+	printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}" >>"$work/results.$k"
 }
 
-# finish_patch: keep the results of the patch just checked if all passed
+# finish_patch KEY: keep the results of the patch of KEY if all passed
 finish_patch() {
-	[ -n "$pending" ] && [ "$patch_failed" = 0 ] && [ -s "$work/results" ] &&
-		cp "$work/results" "$cache/$pending"
-	pending=
+	grep -q '^1' "$work/results.$1" ||
+		mv "$work/results.$1" "$cache/$1"
+	rm -f "$work/results.$1"
+}
+
+# A patch's boot runs in the background while the next patch builds (the
+# link and the compression of bzImage keep one CPU busy, QEMU the other).
+# boot_start KEY SHORT: boot a copy of the kernel just built
+# boot_wait: the result of the boot started last, if any
+boot_key=
+boot_start() {
+	boot_key=$1 boot_short=$2
+	cp "$obj/arch/x86/boot/bzImage" "$work/boot.bzImage"
+	if ! initrd_for "$work/boot.bzImage" "$work/boot.cpio" 2>>"$log"; then
+		presult "$1" 1 "boot:$2" "cannot build the initramfs"
+		finish_patch "$1"
+		boot_key=
+		return
+	fi
+	KHO_LOGS=$KHO_RESULTS/series-boot python3 "$KHO_TOP/scripts/qemu-run.py" \
+		--name "${2%%-*}" --hops 1 --append kho=on --timeout 120 \
+		--kernel "$work/boot.bzImage" --initrd "$work/boot.cpio" \
+		>"$work/boot.out" 2>&1 &
+	boot_pid=$!
+}
+
+boot_wait() {
+	local bad slog
+
+	[ -n "$boot_key" ] || return 0
+	wait "$boot_pid"
+	bad=$(grep -c '^not ok' "$work/boot.out" || true)
+	# After the patch that reads it, the next kernel must take the handover
+	slog=$KHO_RESULTS/series-boot/${boot_short%%-*}.log
+	if [ "$bad" = 0 ] && [ -f "$slog" ] && grep -q 'ignoring the handover' "$slog"; then
+		bad=1
+		echo "# the next kernel dropped the handover: $(grep -m1 'ignoring the handover' "$slog")" >&2
+	fi
+	if [ "$bad" = 0 ]; then
+		presult "$boot_key" 0 "boot:$boot_short" "1-hop KHO kexec chain"
+	else
+		cat "$work/boot.out" >&2
+		presult "$boot_key" 1 "boot:$boot_short" "see build/results/series-boot/${boot_short%%-*}.log"
+	fi
+	finish_patch "$boot_key"
+	boot_key=
 }
 
 can_boot=0
+configured=0
 for p in $patches; do
 	name=${p##*/}
 	short=${name%.patch}
@@ -174,7 +219,6 @@ for p in $patches; do
 	# headers that name its commit or the time of the export
 	key=$({ echo "$key"; grep -vE '^(From [0-9a-f]{40} |Message-Id: |In-Reply-To: |References: |Date: )' "$p"; } |
 		sha256sum | cut -c1-64)
-	finish_patch
 	if [ "${KHO_SERIES_CACHE:-1}" != 0 ] && [ -s "$cache/$key" ]; then
 		if git -C "$tree" am -q "$p" >&2; then
 			while IFS=$'\t' read -r res rname diag; do
@@ -187,9 +231,8 @@ for p in $patches; do
 		git -C "$tree" am --abort >/dev/null 2>&1
 		git -C "$tree" checkout -q -f --detach HEAD
 	fi
-	pending=$key
-	patch_failed=0
-	: >"$work/results"
+	t_patch=$SECONDS
+	: >"$work/results.$key"
 	touched "$p" >"$work/files" 2>/dev/null
 	mapfile -t files <"$work/files"
 	# Baselines before the patch: what its files already had
@@ -202,7 +245,7 @@ for p in $patches; do
 	kdoc "$work/kdoc.before" "${files[@]}"
 
 	if ! git -C "$tree" am -q "$p" >&2; then
-		presult 1 "am:$short" "git am failed on a pristine base"
+		presult "$key" 1 "am:$short" "git am failed on a pristine base"
 		git -C "$tree" am --abort >/dev/null 2>&1
 		break
 	fi
@@ -213,71 +256,64 @@ for p in $patches; do
 	out=$(cd "$tree" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --quiet --showfile \
 		${ignore:+--ignore "$ignore"} "$p" 2>&1)
 	if [ -z "$out" ]; then
-		presult 0 "checkpatch:$short" "${ignore:+ignored $ignore}"
+		presult "$key" 0 "checkpatch:$short" "${ignore:+ignored $ignore}"
 	else
 		echo "$out" >&2
 		# --showfile puts FILE:LINE: before each ERROR, WARNING or CHECK
-		presult 1 "checkpatch:$short" "$(echo "$out" | grep -cE '(^|: )(ERROR|WARNING|CHECK):') issues"
+		presult "$key" 1 "checkpatch:$short" "$(echo "$out" | grep -cE '(^|: )(ERROR|WARNING|CHECK):') issues"
 	fi
 	# Build this step: tinyconfig + fragment; options a later patch adds
-	# are simply unknown yet.
-	if (step_make tinyconfig >/dev/null 2>&1 &&
-	    cat "$obj/kho.config" >>"$obj/.config" &&
-	    step_make olddefconfig >/dev/null 2>&1 &&
-	    step_make bzImage modules) >"$log" 2>&1; then
-		presult 0 "build:$short"
+	# are simply unknown yet.  Made for the first patch this run builds
+	# and again only for a patch that touches a Kconfig file: they are all
+	# that decides it, and making it costs about 15 s.
+	t_build=$SECONDS
+	: >"$log"
+	if [ "$configured" = 0 ] || grep -qE '(^|/)Kconfig[^/]*$' "$work/files"; then
+		configured=0
+		step_make tinyconfig >>"$log" 2>&1 &&
+			cat "$obj/kho.config" >>"$obj/.config" &&
+			step_make olddefconfig >>"$log" 2>&1 && configured=1
+	fi
+	if [ "$configured" = 1 ] && step_make bzImage modules >>"$log" 2>&1; then
+		presult "$key" 0 "build:$short"
 	else
 		tail -20 "$log" >&2
-		presult 1 "build:$short" "see build/results/series-build.log"
+		presult "$key" 1 "build:$short" "see build/results/series-build.log"
+		finish_patch "$key"
 		continue
 	fi
+	t_build=$((SECONDS - t_build))
 
 	mapfile -t objs < <(touched_objs "${files[@]}")
 	warnings "$work/warn.after" "${objs[@]}"
 	new_lines "$work/warn.before" "$work/warn.after" >"$work/warn.new"
 	if [ -s "$work/warn.new" ]; then
 		cat "$work/warn.new" >&2
-		presult 1 "warnings:$short" "$(wc -l <"$work/warn.new") new W=1/sparse warnings"
+		presult "$key" 1 "warnings:$short" "$(wc -l <"$work/warn.new") new W=1/sparse warnings"
 	else
-		presult 0 "warnings:$short" "W=1 and sparse on ${#objs[@]} objects"
+		presult "$key" 0 "warnings:$short" "W=1 and sparse on ${#objs[@]} objects"
 	fi
 	kdoc "$work/kdoc.after" "${files[@]}"
 	new_lines "$work/kdoc.before" "$work/kdoc.after" >"$work/kdoc.new"
 	if [ -s "$work/kdoc.new" ]; then
 		cat "$work/kdoc.new" >&2
-		presult 1 "kernel-doc:$short" "$(wc -l <"$work/kdoc.new") new findings"
+		presult "$key" 1 "kernel-doc:$short" "$(wc -l <"$work/kdoc.new") new findings"
 	else
-		presult 0 "kernel-doc:$short"
+		presult "$key" 0 "kernel-doc:$short"
 	fi
+	echo "# series-time: $short: ${t_build}s of build, $((SECONDS - t_patch))s in all (its boot aside)"
 
 	# A kernel with kho=on can load a KHO image once it has scratch
 	[ -f "$tree/kernel/kexec_handover_scratch.c" ] && can_boot=1
+	boot_wait
 	if [ "${SERIES_BOOT:-1}" = 0 ] || [ "$can_boot" = 0 ] ||
 	   ! boots_differently "$work/files"; then
-		continue
-	fi
-	if ! initrd_for "$obj" "$work/initrd.cpio" 2>>"$log"; then
-		presult 1 "boot:$short" "cannot build the initramfs"
-		continue
-	fi
-	res=$(KHO_LOGS=$KHO_RESULTS/series-boot python3 "$KHO_TOP/scripts/qemu-run.py" \
-		--name "${short%%-*}" --hops 1 --append kho=on --timeout 120 \
-		--kernel "$obj/arch/x86/boot/bzImage" --initrd "$work/initrd.cpio" 2>&1)
-	bad=$(echo "$res" | grep -c '^not ok' || true)
-	# After the patch that reads it, the next kernel must take the handover
-	slog=$KHO_RESULTS/series-boot/${short%%-*}.log
-	if [ "$bad" = 0 ] && [ -f "$slog" ] && grep -q 'ignoring the handover' "$slog"; then
-		bad=1
-		echo "# the next kernel dropped the handover: $(grep -m1 'ignoring the handover' "$slog")" >&2
-	fi
-	if [ "$bad" = 0 ]; then
-		presult 0 "boot:$short" "1-hop KHO kexec chain"
+		finish_patch "$key"
 	else
-		echo "$res" >&2
-		presult 1 "boot:$short" "see build/results/series-boot/${short%%-*}.log"
+		boot_start "$key" "$short"
 	fi
 done
-finish_patch
+boot_wait
 echo "# series-check: $((SECONDS - t_start)) s, $cached of $count patches cached"
 echo "1..$KTAP_N"
 exit $KTAP_FAILED
