@@ -22,10 +22,11 @@ set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
 head=$(git -C "$KHO_TOP" rev-parse HEAD)
-prev=${KHO_PREV_RELEASE:-$(awk -v h="$head" '!/^#/ && NF == 3 && $2 != h { r = $1 " " $2 } END { print r }' \
+# NAME COMMIT BASE of the release, or the commit alone
+prev=${KHO_PREV_RELEASE:-$(awk -v h="$head" '!/^#/ && NF == 3 && $2 != h { r = $0 } END { print r }' \
 	"$KHO_TOP/series/releases")}
-prev_name=${prev% *}
-prev=${prev#* }
+read -r prev_name prev prev_base <<<"$prev"
+[ -n "$prev" ] || prev=$prev_name
 P=$KHO_BUILD/prev
 export KHO_LOGS=$KHO_BUILD/logs-upgrade
 mkdir -p "$KHO_LOGS" "$P"
@@ -39,7 +40,8 @@ if [ -z "$prev" ] || ! git -C "$KHO_TOP" rev-parse -q --verify "$prev^{commit}" 
 	exit 1
 fi
 prev_commit=$(git -C "$KHO_TOP" rev-parse --short "$prev^{commit}")
-prev_base=$(git -C "$KHO_TOP" show "$prev_commit:scripts/common.sh" |
+# A commit that is not a release: the base its own tooling names
+[ -n "$prev_base" ] || prev_base=$(git -C "$KHO_TOP" show "$prev_commit:scripts/common.sh" |
 	sed -n -e 's/^KHO_BASE_DEFAULT=//p' \
 	-e 's/^KHO_BASE_VER=\${KHO_BASE_VER:-\(.*\)}$/\1/p' | head -1)
 ktap_result "$([ -n "$prev_base" ]; echo $?)" previous_release \
