@@ -96,11 +96,14 @@ if grep -q '^ok' "$KHO_RESULTS/build.tap"; then
 		-k "$KHO_OBJ" -n 10 -m 256M -r 1G -o "$KHO_BUILD/logs/selftest-chain10-256M.log"
 	run_test kho-faults "$KHO_TOP/scripts/test-kho-faults.sh"
 	# Live update the mainline way (kexec -s -l, then kexec -e, whose
-	# reboot serializes): the ioctl selftest, four sessions, then 10 hops
-	# carrying one sealed 256 MiB memfd, every byte checked at every hop
+	# reboot serializes): the ioctl selftest, six sessions (two of them
+	# retrieved by processes that fail or die first), then 10 hops
+	# carrying one sealed 256 MiB memfd, every byte checked at every hop.
+	# init_on_free=1: memory freed too early reads as zeros, which the
+	# selftest's abort case can see
 	run_test luo-chain10-256M python3 "$KHO_TOP/scripts/qemu-run.py" \
 		--name luo-chain10-256M --hops 10 --scenario luo-memfd --timeout 600 \
-		--append "kho=on liveupdate=on luo_mib=256"
+		--append "kho=on liveupdate=on luo_mib=256 init_on_free=1"
 	run_test luo-faults "$KHO_TOP/scripts/test-luo-faults.sh"
 	# The same through the kernel selftest, runnable on any built tree:
 	# the KHO selftest chain with a 64 MiB memfd and three more sessions,

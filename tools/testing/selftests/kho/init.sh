@@ -26,7 +26,7 @@
 #
 # With kho_selftest.luo=MIB (vmtest.sh -l, booted with liveupdate=on),
 # /bin/luo_kexec (tools/testing/selftests/liveupdate) also carries a MIB MiB
-# memfd and three more sessions through the chain: generation 0 preserves
+# memfd and five more sessions through the chain: generation 0 preserves
 # them, generation 1 checks them all, every later one checks the memfd,
 # and each but the last preserves it again.  The explicit finalize above
 # then freezes the sessions, before the kexec reboot.

@@ -50,7 +50,7 @@ Prints KTAP on stdout.
               1 per 16M preserved per hop)
   -o FILE     write the serial log, stamped with host seconds, to FILE
   -l MIB      live update too: boot with liveupdate=on and carry a MIB MiB
-              memfd and three more sessions through /dev/liveupdate
+              memfd and five more sessions through /dev/liveupdate
               (../liveupdate/luo_kexec.c, built against DIR/usr/include,
               'make headers'; or LUO_KEXEC=a static build of it)
   -h          show this help

@@ -5,10 +5,13 @@
 # sessions and finalizes KHO (nothing is finalized by hand).
 # - generation 0 runs the ioctl selftest and preserves the sessions of
 #   luo_kexec (a luo_mib= MiB memfd, default 64, sealed and positioned;
-#   two sparse memfds; an empty session; one never to be retrieved);
+#   two sparse memfds; an empty session; one never to be retrieved; and
+#   two for failures in the next kernel);
 # - generation 1 checks everything that came back, leaves "lu-left"
-#   unretrieved (debugfs shows it unclaimed) and preserves the big memfd
-#   again;
+#   unretrieved (debugfs shows it unclaimed), retrieves a 64 MiB memfd in
+#   a 16 MiB memory cgroup (ENOMEM, then again from outside it, intact)
+#   and a session whose first retriever is killed, and preserves the big
+#   memfd again;
 # - every later generation checks the big memfd (every byte, size,
 #   position, seals), that "lu-left" is gone, and (but the last) carries
 #   the memfd on; the selftest runs again in the last one.

@@ -2,18 +2,31 @@
 /*
  * Ioctl semantics of /dev/liveupdate and of session file descriptors, on
  * a kernel booted with kho=on liveupdate=on.  No kexec: see luo_kexec.c.
+ *
+ * Some cases need more of the kernel and skip without it: a cgroup v2
+ * memory controller (mounted here if no cgroup2 is), System V shared
+ * memory, and debugfs (KHO's finalize).  abort_frees_fdt_after_its_view
+ * can only see the memory it checks freed too early with init_on_free=1
+ * (or a debug kernel, which crashes instead).
  */
 
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/liveupdate.h>
@@ -176,6 +189,36 @@ TEST_F(luo, preserve_bad_fd)
 	close(s);
 }
 
+/*
+ * Only a descriptor open for writing preserves a file: a reader must not
+ * freeze the writer's file, nor get a writable copy in the next kernel.
+ * EBADF, as write(2) on such a descriptor; the file is left as it was.
+ */
+TEST_F(luo, preserve_readonly_ebadf)
+{
+	int s = create_session(self->dev, "readonly");
+	int m = new_memfd(4096), ro, rw;
+	char path[64];
+
+	ASSERT_GE(s, 0);
+	ASSERT_GE(m, 0);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", m);
+	ro = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(ro, 0);
+	ASSERT_EQ(preserve_fd(s, ro, 1), -EBADF);
+	/* Not frozen by the refused preserve */
+	ASSERT_EQ(ftruncate(m, 8192), 0);
+	rw = open(path, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(rw, 0);
+	ASSERT_EQ(preserve_fd(s, rw, 1), 0);
+	ASSERT_LT(ftruncate(m, 4096), 0);
+	ASSERT_EQ(errno, EPERM);
+	close(ro);
+	close(rw);
+	close(m);
+	close(s);
+}
+
 /* A hugetlb memfd is not shmem: ENOENT */
 TEST_F(luo, preserve_hugetlb_enoent)
 {
@@ -233,6 +276,211 @@ TEST_F(luo, memfd_size_frozen)
 	close(s);
 	ASSERT_EQ(ftruncate(m, 4096), 0);
 	close(m);
+}
+
+/*
+ * SHM_LOCK and SHM_UNLOCK rewrite the flags word of a System V segment's
+ * shmem inode, where a preserved file's frozen flag lives too.  A segment
+ * is preservable through /proc/self/map_files.  Locking and unlocking a
+ * preserved segment must leave it frozen, also while sessions preserve
+ * and unpreserve it all along (a lost update of the word would let the
+ * size change under a preserved file, or keep the file frozen after
+ * it was unpreserved).  The race is not forced: this is 3 s of trying.
+ */
+TEST_F(luo, shm_lock_keeps_frozen)
+{
+	const size_t size = 4096;
+	int id, fd, s, ret, lost_freeze = 0, lost_thaw = 0;
+	volatile int *stop;
+	unsigned long n = 0;
+	char path[64];
+	time_t end;
+	pid_t pid;
+	void *p;
+
+	id = shmget(IPC_PRIVATE, size, IPC_CREAT | 0600);
+	if (id < 0 && errno == ENOSYS)
+		SKIP(return, "no System V shared memory (CONFIG_SYSVIPC)");
+	ASSERT_GE(id, 0);
+	p = shmat(id, NULL, 0);
+	ASSERT_NE(p, (void *)-1);
+	snprintf(path, sizeof(path), "/proc/self/map_files/%lx-%lx",
+		 (unsigned long)p, (unsigned long)p + size);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd, 0) TH_LOG("%s: %s", path, strerror(errno));
+	ASSERT_EQ(shmdt(p), 0);
+
+	/* Deterministic: lock and unlock, each keeps it frozen */
+	s = create_session(self->dev, "shm");
+	ASSERT_GE(s, 0);
+	ASSERT_EQ(preserve_fd(s, fd, 1), 0);
+	ASSERT_EQ(shmctl(id, SHM_LOCK, NULL), 0);
+	ASSERT_LT(ftruncate(fd, 2 * size), 0);
+	ASSERT_EQ(errno, EPERM);
+	ASSERT_EQ(shmctl(id, SHM_UNLOCK, NULL), 0);
+	ASSERT_LT(ftruncate(fd, 2 * size), 0);
+	ASSERT_EQ(errno, EPERM);
+	close(s);
+
+	/* Racing: a child locks and unlocks while sessions come and go */
+	stop = mmap(NULL, sizeof(*stop), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE((void *)stop, MAP_FAILED);
+	*stop = 0;
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		while (!*stop) {
+			shmctl(id, SHM_LOCK, NULL);
+			shmctl(id, SHM_UNLOCK, NULL);
+		}
+		_exit(0);
+	}
+	end = time(NULL) + 3;
+	while (time(NULL) < end && !lost_thaw && lost_freeze < 10) {
+		s = create_session(self->dev, "shm");
+		if (s < 0)
+			break;
+		ret = preserve_fd(s, fd, 1);
+		if (ret == -EBUSY) {
+			lost_thaw++;	/* still frozen from before */
+		} else if (!ret && !ftruncate(fd, 2 * size)) {
+			lost_freeze++;
+			ftruncate(fd, size);
+		}
+		close(s);
+		n++;
+	}
+	*stop = 1;
+	waitpid(pid, NULL, 0);
+	TH_LOG("%lu preserves against SHM_LOCK/SHM_UNLOCK: %d not frozen, %d not thawed",
+	       n, lost_freeze, lost_thaw);
+	EXPECT_EQ(lost_freeze, 0);
+	EXPECT_EQ(lost_thaw, 0);
+	EXPECT_GT(n, 0UL);
+	close(fd);
+	shmctl(id, IPC_RMID, NULL);
+}
+
+/* A cgroup v2 mount: the system's, or one of ours under /tmp; NULL if none */
+static const char *cgroup2_mount(void)
+{
+	static char mnt[256];
+	char dev[64], type[32];
+	int found = 0;
+	FILE *f = fopen("/proc/self/mounts", "r");
+
+	while (f && !found &&
+	       fscanf(f, "%63s %255s %31s %*s %*d %*d\n", dev, mnt, type) == 3)
+		found = !strcmp(type, "cgroup2");
+	if (f)
+		fclose(f);
+	if (found)
+		return mnt;
+	snprintf(mnt, sizeof(mnt), "/tmp/luo-cgroup2");
+	mkdir(mnt, 0755);
+	return mount("none", mnt, "cgroup2", 0, NULL) ? NULL : mnt;
+}
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* A memory.stat field of the cgroup directory @dir, or -1 */
+static long memcg_stat(const char *dir, const char *field)
+{
+	char path[512], name[64];
+	long long val;
+	long ret = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/memory.stat", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld\n", name, &val) == 2)
+		if (!strcmp(name, field))
+			ret = val;
+	fclose(f);
+	return ret;
+}
+
+#define ACCT_SESSIONS	32
+#define ACCT_FILES	512
+
+/*
+ * LUO's own memory for a preserved file is charged to the memory cgroup of
+ * the task that preserves it, as the file's pages are: one user cannot pin
+ * kernel memory without limit through /dev/liveupdate.  A child in a
+ * cgroup of its own preserves 16,384 empty memfds that it made before; the
+ * cgroup's unreclaimable slab must grow by at least half of what LUO
+ * allocates for them (a 128-byte object each).  memory.stat lags behind by
+ * at most about 128 pages per read, far less than the 2 MiB at stake.
+ */
+TEST_F(luo, preserve_charged_to_memcg)
+{
+	const long files = ACCT_SESSIONS * ACCT_FILES;
+	const char *mnt = cgroup2_mount();
+	long result[2] = { -1, -1 };
+	char dir[300], path[512];
+	int p[2], status;
+	pid_t pid;
+
+	if (!mnt)
+		SKIP(return, "no cgroup v2");
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", mnt);
+	write_file(path, "+memory");
+	snprintf(dir, sizeof(dir), "%s/luo-acct-%d", mnt, getpid());
+	ASSERT_EQ(mkdir(dir, 0755), 0);
+	if (memcg_stat(dir, "slab_unreclaimable") < 0) {
+		rmdir(dir);
+		SKIP(return, "no memory controller");
+	}
+	ASSERT_EQ(pipe(p), 0);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		struct rlimit rl = { files + 256, files + 256 };
+		int s[ACCT_SESSIONS], *m = calloc(files, sizeof(*m));
+		long i, ok = 1;
+
+		snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+		if (!m || write_file(path, "0") || setrlimit(RLIMIT_NOFILE, &rl))
+			_exit(1);
+		for (i = 0; i < files; i++)
+			m[i] = memfd_create("acct", MFD_CLOEXEC);
+		for (i = 0; i < ACCT_SESSIONS; i++) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "acct-%ld", i);
+			s[i] = create_session(self->dev, name);
+		}
+		result[0] = memcg_stat(dir, "slab_unreclaimable");
+		for (i = 0; i < files; i++)
+			ok &= preserve_fd(s[i / ACCT_FILES], m[i], i) == 0;
+		result[1] = ok ? memcg_stat(dir, "slab_unreclaimable") : -1;
+		if (write(p[1], result, sizeof(result)) != sizeof(result))
+			_exit(1);
+		_exit(0);	/* closing the sessions unpreserves */
+	}
+	close(p[1]);
+	ASSERT_EQ(read(p[0], result, sizeof(result)), (ssize_t)sizeof(result));
+	close(p[0]);
+	waitpid(pid, &status, 0);
+	rmdir(dir);
+	TH_LOG("%ld files preserved: slab_unreclaimable %ld -> %ld bytes",
+	       files, result[0], result[1]);
+	ASSERT_GE(result[0], 0);
+	ASSERT_GE(result[1], 0) TH_LOG("a preserve failed");
+	EXPECT_GE(result[1] - result[0], files * 64);
 }
 
 /* Outgoing sessions cannot retrieve or finish: EINVAL */
@@ -317,6 +565,80 @@ TEST_F(luo, kho_finalize_freezes)
 	ASSERT_EQ(ftruncate(m, 4096), 0);
 	close(s2);
 	close(m);
+}
+
+#define LUO_SUB_FDT "/sys/kernel/debug/kho/out/sub_fdts/LUO"
+#define ABORT_FILES 256
+
+/*
+ * The handover FDT of LUO is visible in debugfs as kho/out/sub_fdts/LUO
+ * from finalize until abort.  The abort must remove that view before the
+ * FDT is freed: a child reads it all along while the handover is
+ * finalized and aborted again and again, with 256 files to thaw at each
+ * abort, and every read must show an FDT (freed memory reads as zeros
+ * with init_on_free=1).
+ */
+TEST_F(luo, abort_frees_fdt_after_its_view)
+{
+	volatile long *shared;
+	int s[4], m, i, round;
+	pid_t pid;
+
+	if (access(KHO_FINALIZE, W_OK))
+		SKIP(return, "no %s (debugfs, root)", KHO_FINALIZE);
+	for (i = 0; i < 4; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "abort-%d", i);
+		s[i] = create_session(self->dev, name);
+		ASSERT_GE(s[i], 0);
+	}
+	for (i = 0; i < ABORT_FILES; i++) {
+		m = new_memfd(4096);
+		ASSERT_GE(m, 0);
+		ASSERT_EQ(preserve_fd(s[i % 4], m, i), 0);
+		close(m);
+	}
+	/* [0] stop, [1] reads, [2] bad reads */
+	shared = mmap(NULL, 3 * sizeof(*shared), PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE((void *)shared, MAP_FAILED);
+	shared[0] = shared[1] = shared[2] = 0;
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		static unsigned char buf[256 * 1024];
+
+		while (!shared[0]) {
+			int fd = open(LUO_SUB_FDT, O_RDONLY);
+			ssize_t n;
+
+			if (fd < 0)
+				continue;
+			while ((n = pread(fd, buf, sizeof(buf), 0)) > 0) {
+				shared[1]++;
+				/* FDT magic 0xd00dfeed, big-endian */
+				if (n < 4 || buf[0] != 0xd0 || buf[1] != 0x0d ||
+				    buf[2] != 0xfe || buf[3] != 0xed)
+					shared[2]++;
+			}
+			close(fd);
+		}
+		_exit(0);
+	}
+	for (round = 0; round < 20; round++) {
+		ASSERT_EQ(kho_finalize(1), 0);
+		usleep(2000);
+		ASSERT_EQ(kho_finalize(0), 0);
+	}
+	shared[0] = 1;
+	waitpid(pid, NULL, 0);
+	TH_LOG("%ld reads of %s across 20 aborts, %ld not an FDT",
+	       shared[1], LUO_SUB_FDT, shared[2]);
+	EXPECT_GT(shared[1], 0);
+	EXPECT_EQ(shared[2], 0);
+	for (i = 0; i < 4; i++)
+		close(s[i]);
 }
 
 TEST_HARNESS_MAIN

@@ -25,7 +25,19 @@
  * Sessions: "lu-main" with one MIB MiB memfd (token 42, sealed
  * SHRINK|GROW, position 12345); "lu-multi" with two 1 MiB memfds of which
  * only the first page was written (tokens 1 and 2); "lu-empty" with no
- * file; "lu-left" with a memfd that stage 2 never retrieves.
+ * file; "lu-left" with a memfd that stage 2 never retrieves; "lu-retry"
+ * with a 64 MiB memfd and "lu-crash" with two 1 MiB memfds, for the
+ * failures of stage 2 below.
+ *
+ * Nothing a failure in the next kernel does may lose a file.  Stage 2
+ * (check) retrieves "lu-retry" in a process of a memory cgroup limited to
+ * 16 MiB: RETRIEVE_FD fails with ENOMEM and the process exits; the session
+ * is unclaimed again, another process retrieves it, fails again in the
+ * cgroup, leaves the cgroup and retrieves the memfd, every byte intact,
+ * with the same session descriptor.  And a process that retrieved
+ * "lu-crash" and one of its two files is killed: the session is unclaimed
+ * again, and another process retrieves both files intact.  (Without a
+ * cgroup v2 memory controller the cgroup part is skipped.)
  *
  * With LUO_EXPECT_THP=1 in the environment, the big memfd must hold huge
  * pages (ShmemHugePages) once filled and once retrieved; with
@@ -48,7 +60,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,6 +73,9 @@
 #define MAIN_POS	12345
 #define MAIN_SEALS	(F_SEAL_SHRINK | F_SEAL_GROW)
 #define SMALL		(1024 * 1024)
+#define RETRY_SIZE	(64 * 1024 * 1024)
+#define RETRY_LIMIT	"16M"
+#define LUO_DBG		"/sys/kernel/debug/liveupdate"
 
 static int ntests, nfailed;
 
@@ -256,6 +273,19 @@ static int stage_preserve(size_t size)
 	m = filled_memfd(SMALL, SMALL);
 	result(s >= 0 && preserve(s, m, 9) == 0, "left_preserve", "");
 	close(m);
+
+	s = session(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, "lu-retry");
+	m = filled_memfd(RETRY_SIZE, RETRY_SIZE);
+	result(s >= 0 && m >= 0 && preserve(s, m, 1) == 0, "retry_preserve", "");
+	close(m);
+
+	s = session(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, "lu-crash");
+	m = filled_memfd(SMALL, SMALL);
+	m2 = filled_memfd(SMALL, SMALL);
+	result(s >= 0 && preserve(s, m, 1) == 0 && preserve(s, m2, 2) == 0,
+	       "crash_preserve", "");
+	close(m);
+	close(m2);
 	close(dev);	/* closing the device drops no session */
 	return daemonize();
 }
@@ -288,6 +318,288 @@ static int daemonize(void)
 	close(ready[1]);
 	result(read(ready[0], &c, 1) == 1, "daemon", "holding the sessions");
 	return 0;
+}
+
+/* Write @val to @path; 0 or -errno */
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Whether @path has a line that starts with @prefix */
+static int file_has_line(const char *path, const char *prefix)
+{
+	char line[256];
+	int found = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, prefix, strlen(prefix));
+	fclose(f);
+	return found;
+}
+
+/* A cgroup v2 mount: the system's, or one of ours under /tmp; NULL if none */
+static const char *cgroup2_mount(void)
+{
+	static char mnt[256];
+	char dev[64], type[32];
+	int found = 0;
+	FILE *f = fopen("/proc/self/mounts", "r");
+
+	while (f && !found &&
+	       fscanf(f, "%63s %255s %31s %*s %*d %*d\n", dev, mnt, type) == 3)
+		found = !strcmp(type, "cgroup2");
+	if (f)
+		fclose(f);
+	if (found)
+		return mnt;
+	snprintf(mnt, sizeof(mnt), "/tmp/luo-cgroup2");
+	mkdir(mnt, 0755);
+	return mount("none", mnt, "cgroup2", 0, NULL) ? NULL : mnt;
+}
+
+/*
+ * A memory cgroup @name limited to @max, its directory in @dir, and this
+ * process's own cgroup in @home; NULL, or why it cannot be had.
+ */
+static const char *memcg_make(const char *name, const char *max, char *dir,
+			      char *home, size_t len)
+{
+	const char *mnt = cgroup2_mount();
+	char path[512], line[256] = "";
+	FILE *f;
+
+	if (!mnt)
+		return "no cgroup v2";
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", mnt);
+	write_file(path, "+memory");
+	snprintf(dir, len, "%s/%s", mnt, name);
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return "cannot make a cgroup";
+	snprintf(path, sizeof(path), "%s/memory.max", dir);
+	if (write_file(path, max))
+		return "no memory controller";
+	f = fopen("/proc/self/cgroup", "r");
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = '\0';
+		fclose(f);
+	}
+	if (strncmp(line, "0::/", 4))
+		return "no cgroup v2 path in /proc/self/cgroup";
+	line[strcspn(line, "\n")] = '\0';
+	snprintf(home, len, "%s%s", mnt, line + 3);
+	return NULL;
+}
+
+/* Move this process into the cgroup directory @dir; 0 or -errno */
+static int memcg_join(const char *dir)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	return write_file(path, "0");
+}
+
+/* Fork a child that runs @fn and sends back what it fills in */
+struct child_report {
+	int session, fail, fail2, fd, fd2, finish;
+	long bad;
+};
+
+static int run_child(void (*fn)(int dev, int out), int dev,
+		     struct child_report *r, int *status)
+{
+	int p[2];
+	pid_t pid;
+	ssize_t n;
+
+	memset(r, 0, sizeof(*r));
+	if (pipe(p))
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		close(p[0]);
+		fn(dev, p[1]);
+		_exit(0);
+	}
+	close(p[1]);
+	n = read(p[0], r, sizeof(*r));
+	close(p[0]);
+	waitpid(pid, status, 0);
+	return n == sizeof(*r) ? 0 : -1;
+}
+
+static char retry_cg[512], retry_home[512];
+
+/* In the 16 MiB cgroup: the session, and the 64 MiB memfd that does not fit */
+static void retry_first(int dev, int out)
+{
+	struct child_report r = { .fd = -1 };
+	int s;
+
+	r.session = memcg_join(retry_cg);
+	s = session(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "lu-retry");
+	r.session = r.session ?: s;
+	r.fail = s >= 0 ? retrieve(s, 1) : s;
+	if (write(out, &r, sizeof(r)) != sizeof(r))
+		_exit(1);
+	/* exit: closing the session must not finish it */
+}
+
+/* Again; then out of the cgroup, the same session fd retrieves it */
+static void retry_second(int dev, int out)
+{
+	struct child_report r = { .fd = -1, .bad = -1 };
+	int s;
+
+	r.session = memcg_join(retry_cg);
+	s = session(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "lu-retry");
+	r.session = r.session ?: s;
+	r.fail = s >= 0 ? retrieve(s, 1) : s;
+	r.fail2 = memcg_join(retry_home);
+	r.fd = s >= 0 ? retrieve(s, 1) : s;
+	if (r.fd >= 0)
+		r.bad = check_memfd(r.fd, RETRY_SIZE, RETRY_SIZE);
+	r.finish = s >= 0 ? finish(s) : s;
+	if (write(out, &r, sizeof(r)) != sizeof(r))
+		_exit(1);
+}
+
+static const char *child_how(int status)
+{
+	static char buf[64];
+
+	if (WIFSIGNALED(status))
+		snprintf(buf, sizeof(buf), "child killed by signal %d",
+			 WTERMSIG(status));
+	else
+		snprintf(buf, sizeof(buf), "child exited %d",
+			 WEXITSTATUS(status));
+	return buf;
+}
+
+/* A retrieve that fails on a memory cgroup's limit loses nothing */
+static void check_retry(int dev)
+{
+	struct child_report r;
+	const char *why;
+	int ret, status = 0, ok;
+
+	why = memcg_make("luo-retry", RETRY_LIMIT, retry_cg, retry_home,
+			 sizeof(retry_cg));
+	if (why) {
+		printf("ok %d retry_over_memcg_limit # SKIP %s\n", ++ntests, why);
+		/* Still take the session, so the next kernel gets no more */
+		ret = session(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "lu-retry");
+		result(ret >= 0 && finish(ret) == 0, "retry_finish", "%d", ret);
+		if (ret >= 0)
+			close(ret);
+		return;
+	}
+	ok = !run_child(retry_first, dev, &r, &status);
+	result(ok && r.session >= 0, "retry_session_in_small_memcg", "%s: %d",
+	       child_how(status), r.session);
+	result(ok && r.fail == -ENOMEM, "retry_fd_over_memcg_limit_enomem",
+	       "%s: %d (%s)", child_how(status), r.fail, strerror(-r.fail));
+	ret = file_has_line(LUO_DBG, "incoming lu-retry unclaimed");
+	if (ret < 0)
+		printf("ok %d retry_unclaimed_again # SKIP no %s\n", ++ntests,
+		       LUO_DBG);
+	else
+		result(ret, "retry_unclaimed_again", "after the failing process exited");
+
+	ok = !run_child(retry_second, dev, &r, &status);
+	result(ok && r.session >= 0, "retry_session_again", "%s: %d",
+	       child_how(status), r.session);
+	result(ok && r.fail == -ENOMEM, "retry_fd_still_enomem", "%d", r.fail);
+	result(ok && r.fail2 == 0 && r.fd >= 0, "retry_fd_after_leaving_memcg",
+	       "join %d, fd %d", r.fail2, r.fd);
+	result(ok && r.bad == 0, "retry_contents", "%ld bad words of %d",
+	       r.bad, RETRY_SIZE / 8);
+	result(ok && r.finish == 0, "retry_finish", "%d", r.finish);
+	ret = session(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "lu-retry");
+	result(ret == -ENOENT, "retry_finished_enoent", "%d", ret);
+	rmdir(retry_cg);
+}
+
+/* Retrieve "lu-crash" and its first file, then wait to be killed */
+static void crash_child(int dev, int out)
+{
+	struct child_report r = { .fd = -1 };
+	int s;
+
+	s = session(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "lu-crash");
+	r.session = s;
+	r.fd = s >= 0 ? retrieve(s, 1) : s;
+	if (write(out, &r, sizeof(r)) != sizeof(r))
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+/*
+ * A process killed between RETRIEVE_SESSION and its last RETRIEVE_FD
+ * loses nothing: the session is unclaimed again, with both files
+ */
+static void check_crash(int dev)
+{
+	struct child_report r;
+	int p[2], s, m, m2, ret, status = 0;
+	pid_t pid;
+
+	memset(&r, 0, sizeof(r));
+	if (pipe(p))
+		return;
+	fflush(stdout);
+	pid = fork();
+	if (!pid) {
+		close(p[0]);
+		crash_child(dev, p[1]);
+	}
+	close(p[1]);
+	ret = read(p[0], &r, sizeof(r)) == sizeof(r);
+	close(p[0]);
+	result(ret && r.session >= 0 && r.fd >= 0, "crash_child_retrieved_one",
+	       "session %d fd %d", r.session, r.fd);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	ret = file_has_line(LUO_DBG, "incoming lu-crash unclaimed");
+	if (ret < 0)
+		printf("ok %d crash_unclaimed_again # SKIP no %s\n", ++ntests,
+		       LUO_DBG);
+	else
+		result(ret, "crash_unclaimed_again", "after SIGKILL");
+	s = session(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "lu-crash");
+	result(s >= 0, "crash_session_after_kill", "%d", s);
+	m = s >= 0 ? retrieve(s, 1) : s;
+	m2 = s >= 0 ? retrieve(s, 2) : s;
+	result(m >= 0 && m2 >= 0, "crash_both_fds", "%d %d", m, m2);
+	result(m >= 0 && m2 >= 0 && check_memfd(m, SMALL, SMALL) == 0 &&
+	       check_memfd(m2, SMALL, SMALL) == 0, "crash_contents", "");
+	ret = s >= 0 ? finish(s) : s;
+	result(ret == 0, "crash_finish", "%d", ret);
+	if (m >= 0)
+		close(m);
+	if (m2 >= 0)
+		close(m2);
+	if (s >= 0)
+		close(s);
 }
 
 static int stage_check(size_t size, int full, int carry)
@@ -365,6 +677,9 @@ static int stage_check(size_t size, int full, int carry)
 	s = session(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "lu-empty");
 	result(s >= 0 && finish(s) == 0, "empty_finish", "");
 	close(s);
+
+	check_retry(dev);
+	check_crash(dev);
 	close(dev);
 	return carry ? daemonize() : 0;
 }
@@ -372,7 +687,8 @@ static int stage_check(size_t size, int full, int carry)
 static int stage_nothing(void)
 {
 	static const char * const names[] = {
-		"lu-main", "lu-multi", "lu-empty", "lu-left", NULL,
+		"lu-main", "lu-multi", "lu-empty", "lu-left", "lu-retry",
+		"lu-crash", NULL,
 	};
 	int dev, ret;
 	unsigned int i;

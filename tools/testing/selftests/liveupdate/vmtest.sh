@@ -4,7 +4,7 @@
 # Live update selftest in QEMU: the Kexec HandOver selftest's chain
 # (../kho/vmtest.sh, which boots a built kernel and kexecs it again and
 # again) with /dev/liveupdate on, carrying a memfd of LUO_MIB MiB (default
-# 64) and three more sessions through every kexec with luo_kexec: the
+# 64) and five more sessions through every kexec with luo_kexec: the
 # first generation preserves them, the second checks them all (contents,
 # size, position, seals, tokens, FINISH, an empty session, one left
 # unretrieved), every later one checks the memfd, and each but the last
