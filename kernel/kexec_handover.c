@@ -848,14 +848,16 @@ static int kho_call_finalize(struct kho_out *out)
 }
 
 /*
- * Undo a (possibly partial) finalize: out->lock held, not finalized.  Every
- * notifier gets ABORT, then the bitmaps emptied by the notifiers are freed,
- * so a failed or aborted finalize leaves no memory behind.
+ * Undo a (possibly partial) finalize: out->lock held, not finalized.  The
+ * debugfs views of the subtrees go first, as the notifiers free the FDTs
+ * they show; then every notifier gets ABORT, then the bitmaps emptied by
+ * the notifiers are freed, so a failed or aborted finalize leaves no
+ * memory behind.
  */
 static void kho_unwind(struct kho_out *out)
 {
-	blocking_notifier_call_chain(&out->chain, KEXEC_KHO_ABORT, &out->ser);
 	kho_subtrees_free(&out->ser);
+	blocking_notifier_call_chain(&out->chain, KEXEC_KHO_ABORT, &out->ser);
 	kho_mem_unpreserve_range(&out->track, PHYS_PFN(virt_to_phys(out->fdt)),
 				 1);
 

@@ -24,6 +24,10 @@ struct kho_serialization;
  * @KEXEC_KHO_ABORT:    the handover was cancelled (or a FINALIZE failed):
  *                      undo whatever FINALIZE did.  Sent to every notifier,
  *                      including ones that never saw FINALIZE; cannot fail.
+ *                      KHO has dropped every subtree (and its debugfs
+ *                      view) before, so the notifier may free its FDT;
+ *                      a FINALIZE that fails after kho_add_subtree() must
+ *                      leave that to ABORT.
  */
 enum kexec_kho_event {
 	KEXEC_KHO_FINALIZE = 0,

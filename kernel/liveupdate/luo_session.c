@@ -30,7 +30,12 @@ static LIST_HEAD(luo_outgoing);
 static LIST_HEAD(luo_incoming);
 static unsigned long luo_nr_outgoing;
 
-/* The handover FDT while frozen */
+/*
+ * The handover FDT from the time it is added to KHO as the subtree "LUO"
+ * until the abort: KHO shows it in debugfs (kho/out/sub_fdts/LUO) until
+ * then, so it is freed only by luo_unserialize(), also when the finalize
+ * fails after the subtree was added.
+ */
 static struct folio *luo_fdt_folio;
 
 static struct luo_session *luo_session_find(struct list_head *head,
@@ -362,7 +367,8 @@ static struct folio *luo_fdt_build(void)
  *
  * Freezes every file, writes the sessions into an FDT, preserves it and
  * adds it as the KHO subtree "LUO".  All or nothing: on failure every file
- * is thawed again.
+ * is thawed again, and an FDT that KHO already lists is left to the abort
+ * that KHO sends next.
  *
  * Context: KHO FINALIZE notifier; takes luo_mutex.
  * Return: 0, or the error of the file handler, of KHO, or -ENOMEM.
@@ -376,7 +382,7 @@ int luo_serialize(struct kho_serialization *ser)
 	int ret = 0;
 
 	mutex_lock(&luo_mutex);
-	if (WARN_ON(luo_frozen)) {
+	if (WARN_ON(luo_frozen || luo_fdt_folio)) {
 		ret = -EBUSY;
 		goto out;
 	}
@@ -397,12 +403,15 @@ int luo_serialize(struct kho_serialization *ser)
 	if (ret)
 		goto err_free;
 	ret = kho_add_subtree(ser, LUO_FDT_NODE_NAME, folio_address(folio));
-	/* Debug only: a corruption KHO itself would refuse comes last */
-	if (!ret && luo_debug_fault(folio_address(folio)))
-		ret = -EINVAL;
 	if (ret)
 		goto err_unpreserve;
+	/* KHO shows it in debugfs from now on: only the abort frees it */
 	luo_fdt_folio = folio;
+	/* Debug only: a corruption KHO itself would refuse comes last */
+	if (luo_debug_fault(folio_address(folio))) {
+		ret = -EINVAL;
+		goto err_thaw;
+	}
 	luo_frozen = true;
 	pr_info("handover %llu: %lu session(s) with %lu file(s) frozen in %llu ns\n",
 		luo_number + 1, luo_nr_outgoing, files, local_clock() - t0);
@@ -428,7 +437,9 @@ out:
  * luo_unserialize() - undo luo_serialize() when KHO is aborted
  *
  * Thaws every file and drops the sessions whose descriptor was closed
- * while frozen.  Does nothing unless luo_serialize() succeeded.
+ * while frozen, then frees the handover FDT: KHO removed its debugfs view
+ * before this abort.  Does nothing unless luo_serialize() got as far as
+ * adding the FDT.
  *
  * Context: KHO ABORT notifier; takes luo_mutex.
  */
@@ -437,18 +448,19 @@ void luo_unserialize(void)
 	struct luo_session *s, *tmp;
 
 	mutex_lock(&luo_mutex);
-	if (!luo_frozen)
-		goto out;
-	kho_unpreserve_folio(luo_fdt_folio);
-	folio_put(luo_fdt_folio);
-	luo_fdt_folio = NULL;
-	list_for_each_entry(s, &luo_outgoing, list)
-		luo_file_unfreeze_all(s);
-	luo_frozen = false;
-	list_for_each_entry_safe(s, tmp, &luo_outgoing, list)
-		if (s->closed)
-			luo_session_drop(s);
-out:
+	if (luo_frozen) {
+		list_for_each_entry(s, &luo_outgoing, list)
+			luo_file_unfreeze_all(s);
+		luo_frozen = false;
+		list_for_each_entry_safe(s, tmp, &luo_outgoing, list)
+			if (s->closed)
+				luo_session_drop(s);
+	}
+	if (luo_fdt_folio) {
+		kho_unpreserve_folio(luo_fdt_folio);
+		folio_put(luo_fdt_folio);
+		luo_fdt_folio = NULL;
+	}
 	mutex_unlock(&luo_mutex);
 }
 
