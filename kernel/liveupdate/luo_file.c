@@ -111,6 +111,11 @@ struct luo_file *luo_file_find(struct luo_session *s, u64 token)
  * Preserve the file behind @fd in outgoing session @s under @token:
  * luo_mutex held, not frozen.  The session holds a reference on the file
  * and on its handler's module until the file is unpreserved.
+ *
+ * Only a descriptor open for writing may preserve a file: preserving
+ * freezes the file's size for every user of it and gives a writable file
+ * back in the next kernel, neither of which a reader may do.  -EBADF, as
+ * write(2) and fallocate(2) answer on such a descriptor.
  */
 int luo_file_preserve(struct luo_session *s, int fd, u64 token)
 {
@@ -132,9 +137,13 @@ int luo_file_preserve(struct luo_session *s, int fd, u64 token)
 			break;
 	if (list_entry_is_head(h, &luo_handlers, list))
 		goto out_fput;
+	ret = -EBADF;
+	if (!(file->f_mode & FMODE_WRITE))
+		goto out_fput;
 
+	/* Charged to the caller's memory cgroup, as what it preserves is */
 	ret = -ENOMEM;
-	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
 	if (!f)
 		goto out_fput;
 	ret = -ENODEV;

@@ -49,9 +49,14 @@ static struct luo_session *luo_session_find(struct list_head *head,
 	return NULL;
 }
 
+/*
+ * An outgoing session is charged to the memory cgroup of the task that
+ * creates it; an incoming one is made at boot, for nobody in particular.
+ */
 static struct luo_session *luo_session_alloc(const char *name, bool incoming)
 {
-	struct luo_session *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	struct luo_session *s = kzalloc(sizeof(*s), incoming ? GFP_KERNEL :
+					GFP_KERNEL_ACCOUNT);
 
 	if (!s)
 		return NULL;

@@ -78,7 +78,8 @@ struct liveupdate_ioctl_retrieve_session {
 /**
  * struct liveupdate_session_preserve_fd - LIVEUPDATE_SESSION_PRESERVE_FD
  * @size:  sizeof(struct liveupdate_session_preserve_fd)
- * @fd:    input: the file descriptor to preserve
+ * @fd:    input: the file descriptor to preserve, open for writing
+ *         (EBADF otherwise)
  * @token: input: a value, unique in the session, that names the file in
  *         the next kernel
  */
