@@ -289,101 +289,172 @@ static void memfd_luo_discard(const struct memfd_luo_folio *table,
 	}
 }
 
-/* Put folio @i of @table back into @inode; 0 or a negative errno */
-static int memfd_luo_insert(struct inode *inode, u64 pages,
-			    const struct memfd_luo_folio *e, u64 *next)
-{
-	struct folio *folio;
-	unsigned long nr;
-	int err;
+/**
+ * struct memfd_luo_in - an incoming memfd, taken out of the handover
+ * @ser:   its record
+ * @table: its folio table (NULL for an empty file); every folio it names
+ *         is restored, and a reference on each is held here
+ *
+ * A retrieve that fails after taking it leaves it to LUO (*priv), so that
+ * the next retrieve, or the finish, starts from it: KHO gives a folio back
+ * only once.
+ */
+struct memfd_luo_in {
+	struct memfd_luo_ser ser;
+	struct memfd_luo_folio *table;
+};
 
-	folio = kho_restore_folio(PFN_PHYS((u64)e->pfn));
-	if (!folio)
-		return -EINVAL;
-	nr = folio_nr_pages(folio);
-	err = -EINVAL;
-	if (e->index < *next || !IS_ALIGNED(e->index, nr) ||
-	    e->index + nr > pages)
-		goto out;
-	page_rmappable_folio(&folio->page);
-	if (e->flags & MEMFD_LUO_FOLIO_UPTODATE)
-		folio_mark_uptodate(folio);
-	err = shmem_insert_folio(inode, folio, e->index);
-	if (err)
-		goto out;
-	*next = e->index + nr;
-out:
-	folio_put(folio);
-	return err;
+static struct folio *memfd_luo_in_folio(struct memfd_luo_in *in, u64 i)
+{
+	return pfn_folio(in->table[i].pfn);
 }
 
-static struct file *memfd_luo_retrieve(struct liveupdate_file_handler *h,
-				       u64 data)
+/* Drop @in and its references: frees the folios no file took */
+static void memfd_luo_in_free(struct memfd_luo_in *in)
 {
-	struct memfd_luo_folio *table;
-	struct memfd_luo_ser ser;
-	struct inode *inode;
-	struct file *file;
-	u64 i = 0, next = 0, pages;
+	u64 i;
+
+	for (i = 0; i < in->ser.nr_folios; i++) {
+		folio_put(memfd_luo_in_folio(in, i));
+		cond_resched();
+	}
+	vfree(in->table);
+	kfree(in);
+}
+
+/*
+ * Take the memfd of the record at @data out of the handover: the record,
+ * its table and every folio.  Fails only with nothing taken (-ENOMEM) or
+ * on a corrupt record (-EINVAL), whose folios are then freed.
+ */
+static struct memfd_luo_in *memfd_luo_take(u64 data)
+{
+	struct memfd_luo_in *in;
+	u64 i, pages, next = 0;
 	int err;
 
-	err = memfd_luo_read(data, &ser, &table);
-	if (err)
+	in = kzalloc(sizeof(*in), GFP_KERNEL);
+	if (!in)
+		return ERR_PTR(-ENOMEM);
+	err = memfd_luo_read(data, &in->ser, &in->table);
+	if (err) {
+		kfree(in);
 		return ERR_PTR(err);
-	pages = DIV_ROUND_UP_ULL(ser.size, PAGE_SIZE);
+	}
+	pages = DIV_ROUND_UP_ULL(in->ser.size, PAGE_SIZE);
+	for (i = 0; i < in->ser.nr_folios; i++) {
+		const struct memfd_luo_folio *e = &in->table[i];
+		struct folio *folio = kho_restore_folio(PFN_PHYS((u64)e->pfn));
+		unsigned long nr = folio ? folio_nr_pages(folio) : 0;
+
+		if (!folio || e->index < next || !IS_ALIGNED(e->index, nr) ||
+		    e->index + nr > pages) {
+			pr_err("preserved memfd record at %#llx: folio %llu is missing or out of place\n",
+			       data, i);
+			if (folio)
+				folio_put(folio);
+			memfd_luo_discard(in->table, i + 1, in->ser.nr_folios);
+			in->ser.nr_folios = i;
+			memfd_luo_in_free(in);
+			return ERR_PTR(-EINVAL);
+		}
+		page_rmappable_folio(&folio->page);
+		if (e->flags & MEMFD_LUO_FOLIO_UPTODATE)
+			folio_mark_uptodate(folio);
+		next = e->index + nr;
+		cond_resched();
+	}
+	return in;
+}
+
+/*
+ * A new memfd holding the folios of @in, or an ERR_PTR() with every folio
+ * back in @in as it was (uncharged, in no file).
+ */
+static struct file *memfd_luo_build(struct memfd_luo_in *in, u64 data)
+{
+	struct memfd_luo_ser *ser = &in->ser;
+	struct inode *inode;
+	struct file *file;
+	u64 i;
+	int err = 0;
 
 	file = shmem_file_setup("memfd:liveupdate", 0, VM_NORESERVE);
-	if (IS_ERR(file)) {
-		err = PTR_ERR(file);
-		goto err_discard;
-	}
+	if (IS_ERR(file))
+		return file;
 	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
 	file->f_flags |= O_LARGEFILE;
 	inode = file_inode(file);
 
 	inode_lock(inode);
-	i_size_write(inode, ser.size);
-	if (ser.flags & MEMFD_LUO_NOEXEC)
+	i_size_write(inode, ser->size);
+	if (ser->flags & MEMFD_LUO_NOEXEC)
 		inode->i_mode &= ~0111;
-	for (i = 0; i < ser.nr_folios; i++) {
-		err = memfd_luo_insert(inode, pages, &table[i], &next);
-		if (err) {
-			i++;
+	for (i = 0; i < ser->nr_folios; i++) {
+		err = shmem_insert_folio(inode, memfd_luo_in_folio(in, i),
+					 in->table[i].index);
+		if (err)
 			break;
-		}
 		cond_resched();
 	}
-	if (!err && (ser.seals & F_SEAL_WRITE))
+	if (!err && (ser->seals & F_SEAL_WRITE))
 		err = mapping_deny_writable(file->f_mapping);
-	if (!err)
-		SHMEM_I(inode)->seals = ser.seals;
-	inode_unlock(inode);
 	if (err) {
-		pr_err("cannot rebuild the memfd from %#llx: %pe\n", data,
-		       ERR_PTR(err));
+		while (i--)
+			shmem_remove_folio(inode, memfd_luo_in_folio(in, i));
+		inode_unlock(inode);
 		fput(file);
-		goto err_discard;
+		pr_err_ratelimited("cannot rebuild the memfd from %#llx: %pe; its memory is kept for the next retrieve\n",
+				   data, ERR_PTR(err));
+		return ERR_PTR(err);
 	}
-	file->f_pos = ser.pos;
-	vfree(table);
+	for (i = 0; i < ser->nr_folios; i++)
+		shmem_insert_folio_done(memfd_luo_in_folio(in, i));
+	SHMEM_I(inode)->seals = ser->seals;
+	inode_unlock(inode);
+	file->f_pos = ser->pos;
 	return file;
+}
 
-err_discard:
-	if (table) {
-		memfd_luo_discard(table, i, ser.nr_folios);
-		vfree(table);
+/*
+ * Every failure but a corrupt record keeps what was taken in *@priv, so
+ * that the file can be retrieved again (say, once the caller's memory
+ * cgroup has room for it) or freed by the finish.
+ */
+static struct file *memfd_luo_retrieve(struct liveupdate_file_handler *h,
+				       u64 data, void **priv)
+{
+	struct memfd_luo_in *in = *priv;
+	struct file *file;
+
+	if (!in) {
+		in = memfd_luo_take(data);
+		if (IS_ERR(in))
+			return ERR_CAST(in);
 	}
-	return ERR_PTR(err);
+	file = memfd_luo_build(in, data);
+	if (IS_ERR(file)) {
+		*priv = in;
+		return file;
+	}
+	/* The file's page cache holds the folios now */
+	memfd_luo_in_free(in);
+	*priv = NULL;
+	return file;
 }
 
 static void memfd_luo_finish(struct liveupdate_file_handler *h,
-			     struct file *file, u64 data)
+			     struct file *file, u64 data, void *priv)
 {
 	struct memfd_luo_folio *table;
 	struct memfd_luo_ser ser;
 
 	if (file)
 		return;		/* the retrieved memfd is user space's now */
+	if (priv) {
+		memfd_luo_in_free(priv);	/* what failed retrieves kept */
+		return;
+	}
 	if (memfd_luo_read(data, &ser, &table))
 		return;
 	if (table) {

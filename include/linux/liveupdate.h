@@ -38,14 +38,23 @@ struct liveupdate_file_handler;
  *                finalize (and with it the reboot)
  * @unfreeze:     undo @freeze (finalize failed later, or was aborted)
  * @retrieve:     next kernel: give back the file described by @data
- *                (RETRIEVE_FD); an ERR_PTR() on failure, after which the
- *                handler has released what it could and @data is dead
+ *                (RETRIEVE_FD), or an ERR_PTR().  A failure must lose
+ *                nothing the file holds: user space may fix the cause (a
+ *                memory cgroup limit, say) and retrieve it again, or
+ *                finish the session.  *@priv is NULL at the first call;
+ *                a handler that took something out of the handover before
+ *                it failed keeps it in *@priv, which LUO passes to the
+ *                next @retrieve and to @finish of the same file.  On
+ *                success *@priv must be NULL again.  Only a corrupt record
+ *                may be given up (-EINVAL), after freeing what it could
  * @can_finish:   optional: false if @file (NULL if it was never retrieved)
  *                is still in use and the session cannot be finished
  * @finish:       next kernel: the session is finished.  @file is the
  *                retrieved file, or NULL if it was never retrieved: then
- *                free whatever @data describes
- * @owner:        module of the handler; held while a file is preserved
+ *                free whatever @data, and @priv (what a failed @retrieve
+ *                kept, or NULL), describe
+ * @owner:        module of the handler; held while a file is preserved,
+ *                and while a failed @retrieve keeps something in *@priv
  */
 struct liveupdate_file_ops {
 	bool (*can_preserve)(struct liveupdate_file_handler *h,
@@ -58,11 +67,12 @@ struct liveupdate_file_ops {
 		      void *priv, u64 *data);
 	void (*unfreeze)(struct liveupdate_file_handler *h, struct file *file,
 			 void *priv);
-	struct file *(*retrieve)(struct liveupdate_file_handler *h, u64 data);
+	struct file *(*retrieve)(struct liveupdate_file_handler *h, u64 data,
+				 void **priv);
 	bool (*can_finish)(struct liveupdate_file_handler *h,
 			   struct file *file, u64 data);
 	void (*finish)(struct liveupdate_file_handler *h, struct file *file,
-		       u64 data);
+		       u64 data, void *priv);
 	struct module *owner;
 };
 

@@ -221,23 +221,31 @@ void luo_file_unfreeze_all(struct luo_session *s)
 	}
 }
 
+/* The handler of incoming file @f, or NULL if none is registered */
+static struct liveupdate_file_handler *luo_file_handler(struct luo_file *f)
+{
+	return f->fh ?: luo_handler_find(f->compatible);
+}
+
 /*
  * Give back the incoming file of @s handed over with @token, with a new
  * reference in *@filep: luo_mutex held.  The first call asks the handler
- * to rebuild the file; later calls return the same open file.
+ * to rebuild the file; later calls return the same open file.  A failed
+ * call loses nothing: the file stays retrievable, and the handler gets
+ * back whatever it kept (f->priv) at the next call.
  */
 int luo_file_retrieve(struct luo_session *s, u64 token, struct file **filep)
 {
 	struct luo_file *f = luo_file_find(s, token);
+	struct liveupdate_file_handler *h;
 	struct file *file;
+	bool kept;
 
 	if (!f)
 		return -ENOENT;
-	if (f->dead)
-		return -EIO;
 	if (!f->file) {
-		f->fh = luo_handler_find(f->compatible);
-		if (!f->fh) {
+		h = luo_file_handler(f);
+		if (!h) {
 			char buf[128];
 			const char *why;
 
@@ -254,17 +262,43 @@ int luo_file_retrieve(struct luo_session *s, u64 token, struct file **filep)
 					s->name, f->compatible, token);
 			return -EOPNOTSUPP;
 		}
-		file = f->fh->ops->retrieve(f->fh, f->data);
+		/* A module reference goes with what a failure keeps */
+		kept = f->priv;
+		if (!kept && !try_module_get(h->ops->owner))
+			return -ENODEV;
+		file = h->ops->retrieve(h, f->data, &f->priv);
 		if (IS_ERR(file)) {
-			pr_err("session '%s': cannot retrieve the file with token %llu (%s): %pe\n",
-			       s->name, token, f->compatible, file);
-			f->dead = true;
-			return PTR_ERR(file);
+			f->err = PTR_ERR(file);
+			pr_err_ratelimited("session '%s': cannot retrieve the file with token %llu (%s): %pe; it stays retrievable: fix the cause and retrieve it again, or finish the session to free it\n",
+					   s->name, token, f->compatible, file);
+			if (f->priv) {
+				f->fh = h;
+			} else {
+				f->fh = NULL;
+				module_put(h->ops->owner);
+			}
+			return f->err;
 		}
+		if (WARN_ON_ONCE(f->priv))
+			f->priv = NULL;
+		module_put(h->ops->owner);
+		f->fh = h;
 		f->file = file;
+		f->err = 0;
 	}
 	*filep = get_file(f->file);
 	return 0;
+}
+
+/* Whether every file of incoming session @s was retrieved */
+bool luo_file_all_retrieved(struct luo_session *s)
+{
+	struct luo_file *f;
+
+	list_for_each_entry(f, &s->files, list)
+		if (!f->file)
+			return false;
+	return true;
 }
 
 /* 0 if every handler of incoming session @s lets it finish, or -EBUSY */
@@ -273,10 +307,9 @@ int luo_file_can_finish(struct luo_session *s)
 	struct luo_file *f;
 
 	list_for_each_entry(f, &s->files, list) {
-		struct liveupdate_file_handler *h = f->file ? f->fh :
-			luo_handler_find(f->compatible);
+		struct liveupdate_file_handler *h = luo_file_handler(f);
 
-		if (f->dead || !h || !h->ops->can_finish)
+		if (!h || !h->ops->can_finish)
 			continue;
 		if (!h->ops->can_finish(h, f->file, f->data))
 			return -EBUSY;
@@ -294,14 +327,16 @@ void luo_file_finish_all(struct luo_session *s)
 	struct luo_file *f, *tmp;
 
 	list_for_each_entry_safe(f, tmp, &s->files, list) {
-		struct liveupdate_file_handler *h = f->file ? f->fh :
-			luo_handler_find(f->compatible);
+		struct liveupdate_file_handler *h = luo_file_handler(f);
 
-		if (!f->dead && h)
-			h->ops->finish(h, f->file, f->data);
-		else if (!f->dead)
+		if (h)
+			h->ops->finish(h, f->file, f->data, f->priv);
+		else
 			pr_warn("session '%s': no handler '%s' for the file with token %llu; its memory stays reserved\n",
 				s->name, f->compatible, f->token);
+		/* The reference a failed retrieve kept with f->priv */
+		if (h && f->priv)
+			module_put(h->ops->owner);
 		if (f->file)
 			fput(f->file);
 		list_del(&f->list);

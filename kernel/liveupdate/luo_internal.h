@@ -20,14 +20,17 @@ struct seq_file;
  * struct luo_file - a file in a session
  * @list:       entry in &luo_session.files
  * @token:      user space's name for the file
- * @fh:         its handler; for an incoming file found at retrieve time
+ * @fh:         its handler; for an incoming file set while @file or @priv
+ *              is, and found again at each retrieve otherwise
  * @file:       outgoing: the preserved file (a reference is held);
  *              incoming: the retrieved file (a reference), or NULL
- * @priv:       outgoing: the handler's private data
+ * @priv:       outgoing: the handler's private data; incoming: what a
+ *              failed retrieve kept for the next one (a reference on the
+ *              handler's module is held with it), or NULL
  * @data:       the handler's handle: written at freeze (outgoing), read
  *              from the previous kernel (incoming)
+ * @err:        incoming: the error of the last retrieve, if it failed
  * @frozen:     outgoing: @fh's freeze succeeded and was not undone
- * @dead:       incoming: a retrieve failed; the file is lost
  * @compatible: its handler's compatible: copied from @fh at preserve
  *              (outgoing), read from the previous kernel (incoming)
  */
@@ -38,8 +41,8 @@ struct luo_file {
 	struct file *file;
 	void *priv;
 	u64 data;
+	int err;
 	bool frozen;
-	bool dead;
 	char compatible[LUO_FILE_COMPAT_LENGTH];
 };
 
@@ -50,7 +53,9 @@ struct luo_file {
  * @files:     &struct luo_file list, in preservation order
  * @nr_files:  length of @files
  * @incoming:  preserved by the previous kernel
- * @retrieved: incoming: user space holds a file descriptor for it
+ * @retrieved: incoming: user space holds a file descriptor for it; when
+ *             that is closed with a file not retrieved yet, the session
+ *             is unclaimed again (and can be retrieved again)
  * @finished:  incoming: finished; off the incoming list, only the file
  *             descriptor keeps it
  * @closed:    outgoing: its file descriptor was closed while the handover
@@ -99,6 +104,7 @@ int luo_file_freeze_all(struct luo_session *s);
 void luo_file_unfreeze_all(struct luo_session *s);
 int luo_file_retrieve(struct luo_session *s, u64 token, struct file **filep);
 int luo_file_can_finish(struct luo_session *s);
+bool luo_file_all_retrieved(struct luo_session *s);
 void luo_file_finish_all(struct luo_session *s);
 struct luo_file *luo_file_find(struct luo_session *s, u64 token);
 void luo_file_free_list(struct luo_session *s);

@@ -85,15 +85,27 @@ static void luo_session_finish(struct luo_session *s)
 
 /* ---- session file descriptor ------------------------------------------- */
 
+/*
+ * Closing a retrieved session finishes it once every file was retrieved.
+ * Until then it is unclaimed again, with its files: the process that
+ * held it may have died between RETRIEVE_SESSION and its last
+ * RETRIEVE_FD, and the next one must find everything.  FINISH is how user
+ * space gives up files it did not retrieve.
+ */
 static int luo_session_release(struct inode *inode, struct file *file)
 {
 	struct luo_session *s = file->private_data;
 
 	mutex_lock(&luo_mutex);
 	if (s->incoming) {
-		if (!s->finished)
+		if (s->finished) {
+			kfree(s);
+		} else if (luo_file_all_retrieved(s)) {
 			luo_session_finish(s);
-		kfree(s);
+			kfree(s);
+		} else {
+			s->retrieved = false;
+		}
 	} else if (luo_frozen) {
 		/* The handover lists its files: drop it at the abort */
 		s->closed = true;
@@ -644,10 +656,15 @@ void luo_sessions_show(struct seq_file *m)
 		seq_printf(m, "incoming %s %s files %lu\n", s->name,
 			   s->retrieved ? "retrieved" : "unclaimed",
 			   s->nr_files);
-		list_for_each_entry(f, &s->files, list)
-			seq_printf(m, "  token %llu %s %s\n", f->token,
-				   f->compatible, f->dead ? "lost" :
+		list_for_each_entry(f, &s->files, list) {
+			seq_printf(m, "  token %llu %s %s", f->token,
+				   f->compatible,
 				   f->file ? "retrieved" : "unclaimed");
+			if (!f->file && f->err)
+				seq_printf(m, " (last retrieve: %pe)",
+					   ERR_PTR(f->err));
+			seq_putc(m, '\n');
+		}
 	}
 	list_for_each_entry(s, &luo_outgoing, list) {
 		seq_printf(m, "outgoing %s%s files %lu\n", s->name,

@@ -99,7 +99,8 @@ struct liveupdate_session_preserve_fd {
  * @token: input: the token the file was preserved with
  *
  * Retrieving the same token again gives a new descriptor for the same
- * open file.
+ * open file.  A failure loses nothing: the file can be retrieved again
+ * once its cause (ENOMEM: the caller's memory cgroup limit, say) is fixed.
  */
 struct liveupdate_session_retrieve_fd {
 	__u32 size;
@@ -116,7 +117,9 @@ struct liveupdate_session_retrieve_fd {
  * @reserved: must be 0
  *
  * Completes a retrieved session: frees whatever was not retrieved.  EBUSY
- * if a file's handler reports it still in use.
+ * if a file's handler reports it still in use.  Closing the session's
+ * descriptor does the same once every file was retrieved; before that, it
+ * makes the session retrievable again, with all its files.
  */
 struct liveupdate_session_finish {
 	__u32 size;
