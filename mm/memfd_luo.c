@@ -29,9 +29,11 @@
 #include <linux/vmalloc.h>
 
 #include "internal.h"
+#include "memfd_luo.h"
 
-#define MEMFD_LUO_SEALS	(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | \
-			 F_SEAL_WRITE | F_SEAL_FUTURE_WRITE | F_SEAL_EXEC)
+static_assert(MEMFD_LUO_SEALS == (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW |
+				  F_SEAL_WRITE | F_SEAL_FUTURE_WRITE |
+				  F_SEAL_EXEC));
 
 /**
  * struct memfd_luo - an outgoing memfd
@@ -247,7 +249,7 @@ static int memfd_luo_read(u64 data, struct memfd_luo_ser *ser,
 			  struct memfd_luo_folio **table)
 {
 	struct folio *record = kho_restore_folio(data);
-	u64 pages;
+	const char *why;
 
 	*table = NULL;
 	if (!record)
@@ -255,21 +257,13 @@ static int memfd_luo_read(u64 data, struct memfd_luo_ser *ser,
 	memcpy(ser, folio_address(record), sizeof(*ser));
 	folio_put(record);
 
-	pages = DIV_ROUND_UP_ULL(ser->size, PAGE_SIZE);
-	if (ser->size > MAX_LFS_FILESIZE || pages > UINT_MAX ||
-	    (ser->seals & ~MEMFD_LUO_SEALS) || (ser->flags & ~MEMFD_LUO_FLAGS) ||
-	    ser->nr_folios > pages || ser->folios.order > MAX_PAGE_ORDER) {
-		pr_err("preserved memfd record at %#llx is malformed\n", data);
+	why = memfd_luo_check_record(ser);
+	if (why) {
+		pr_err("preserved memfd record at %#llx: %s\n", data, why);
 		return -EINVAL;
 	}
 	if (!ser->nr_folios)
 		return 0;
-	if (((u64)ser->folios.nr_folios << (ser->folios.order + PAGE_SHIFT)) <
-	    ser->nr_folios * sizeof(**table)) {
-		pr_err("preserved memfd record at %#llx: folio table too small\n",
-		       data);
-		return -EINVAL;
-	}
 	*table = kho_restore_vmalloc(&ser->folios);
 	return *table ? 0 : -EINVAL;
 }
@@ -294,24 +288,19 @@ static int memfd_luo_insert(struct inode *inode, u64 pages,
 			    const struct memfd_luo_folio *e, u64 *next)
 {
 	struct folio *folio;
-	unsigned long nr;
 	int err;
 
 	folio = kho_restore_folio(PFN_PHYS((u64)e->pfn));
 	if (!folio)
 		return -EINVAL;
-	nr = folio_nr_pages(folio);
 	err = -EINVAL;
-	if (e->index < *next || !IS_ALIGNED(e->index, nr) ||
-	    e->index + nr > pages)
+	if (memfd_luo_check_folio(e, folio_order(folio), MAX_PAGE_ORDER, pages,
+				  next))
 		goto out;
 	page_rmappable_folio(&folio->page);
 	if (e->flags & MEMFD_LUO_FOLIO_UPTODATE)
 		folio_mark_uptodate(folio);
 	err = shmem_insert_folio(inode, folio, e->index);
-	if (err)
-		goto out;
-	*next = e->index + nr;
 out:
 	folio_put(folio);
 	return err;

@@ -41,9 +41,17 @@
 #define MEMFD_LUO_NOEXEC		BIT(0)
 #define MEMFD_LUO_FLAGS			MEMFD_LUO_NOEXEC
 
+/*
+ * The seals a record may carry, as F_SEAL_* values: SEAL 0x1, SHRINK 0x2,
+ * GROW 0x4, WRITE 0x8, FUTURE_WRITE 0x10, EXEC 0x20
+ */
+#define MEMFD_LUO_SEALS			0x3f
+
 /* Folio entry flags */
 #define MEMFD_LUO_FOLIO_DIRTY		BIT(0)
 #define MEMFD_LUO_FOLIO_UPTODATE	BIT(1)
+#define MEMFD_LUO_FOLIO_FLAGS		(MEMFD_LUO_FOLIO_DIRTY | \
+					 MEMFD_LUO_FOLIO_UPTODATE)
 
 /**
  * struct memfd_luo_folio - one folio of a preserved memfd
