@@ -259,7 +259,8 @@ static int memfd_luo_read(u64 data, struct memfd_luo_ser *ser,
 
 	why = memfd_luo_check_record(ser);
 	if (why) {
-		pr_err("preserved memfd record at %#llx: %s\n", data, why);
+		pr_err("refusing the memfd record at %#llx: %s; the file cannot be retrieved, its memory stays reserved\n",
+		       data, why);
 		return -EINVAL;
 	}
 	if (!ser->nr_folios)
@@ -283,24 +284,59 @@ static void memfd_luo_discard(const struct memfd_luo_folio *table,
 	}
 }
 
-/* Put folio @i of @table back into @inode; 0 or a negative errno */
-static int memfd_luo_insert(struct inode *inode, u64 pages,
-			    const struct memfd_luo_folio *e, u64 *next)
+/* The largest folio the page cache of a shmem file takes on this kernel */
+static unsigned int memfd_luo_max_order(void)
 {
+	return IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) ? MAX_PAGECACHE_ORDER : 0;
+}
+
+/*
+ * Put folio @i of the record at @data (@ser, with its folio table @table)
+ * back into @inode: 0, or a negative errno after saying why.  *@next is
+ * the first index the folio may start at; it moves past the folio.
+ */
+static int memfd_luo_insert(struct inode *inode, u64 data,
+			    const struct memfd_luo_ser *ser,
+			    const struct memfd_luo_folio *table, u64 i,
+			    u64 *next)
+{
+	u64 pages = DIV_ROUND_UP_ULL(ser->size, PAGE_SIZE);
+	struct memfd_luo_folio e = table[i];
 	struct folio *folio;
+	const char *why;
 	int err;
 
-	folio = kho_restore_folio(PFN_PHYS((u64)e->pfn));
-	if (!folio)
+	folio = kho_restore_folio(PFN_PHYS((u64)e.pfn));
+	if (!folio) {
+		pr_err("refusing the memfd record at %#llx: folio %llu of %llu, at pfn %#llx, was not preserved; the file cannot be retrieved\n",
+		       data, i, ser->nr_folios, (u64)e.pfn);
 		return -EINVAL;
-	err = -EINVAL;
-	if (memfd_luo_check_folio(e, folio_order(folio), MAX_PAGE_ORDER, pages,
-				  next))
+	}
+	why = memfd_luo_check_folio(&e, folio_order(folio),
+				    memfd_luo_max_order(), pages, next);
+	if (why) {
+		pr_err("refusing the memfd record at %#llx: folio %llu of %llu: %s; the file cannot be retrieved\n",
+		       data, i, ser->nr_folios, why);
+		err = -EINVAL;
 		goto out;
+	}
 	page_rmappable_folio(&folio->page);
-	if (e->flags & MEMFD_LUO_FOLIO_UPTODATE)
+	if (e.flags & MEMFD_LUO_FOLIO_UPTODATE)
 		folio_mark_uptodate(folio);
-	err = shmem_insert_folio(inode, folio, e->index);
+	/*
+	 * A huge folio that reaches past the end of the file (kernels up to
+	 * v6.12.117-kho1 preserved one so): what lies past the end is no
+	 * data of the file's, so make it zeros, as a truncation would
+	 */
+	if (e.index + folio_nr_pages(folio) > pages) {
+		size_t from = ser->size - (e.index << PAGE_SHIFT);
+
+		folio_zero_range(folio, from, folio_size(folio) - from);
+	}
+	err = shmem_insert_folio(inode, folio, e.index);
+	if (err)
+		pr_err("cannot rebuild the memfd from %#llx: %pe\n", data,
+		       ERR_PTR(err));
 out:
 	folio_put(folio);
 	return err;
@@ -313,17 +349,18 @@ static struct file *memfd_luo_retrieve(struct liveupdate_file_handler *h,
 	struct memfd_luo_ser ser;
 	struct inode *inode;
 	struct file *file;
-	u64 i = 0, next = 0, pages;
+	u64 i = 0, next = 0;
 	int err;
 
 	err = memfd_luo_read(data, &ser, &table);
 	if (err)
 		return ERR_PTR(err);
-	pages = DIV_ROUND_UP_ULL(ser.size, PAGE_SIZE);
 
 	file = shmem_file_setup("memfd:liveupdate", 0, VM_NORESERVE);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
+		pr_err("cannot rebuild the memfd from %#llx: %pe\n", data,
+		       file);
 		goto err_discard;
 	}
 	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
@@ -335,21 +372,23 @@ static struct file *memfd_luo_retrieve(struct liveupdate_file_handler *h,
 	if (ser.flags & MEMFD_LUO_NOEXEC)
 		inode->i_mode &= ~0111;
 	for (i = 0; i < ser.nr_folios; i++) {
-		err = memfd_luo_insert(inode, pages, &table[i], &next);
+		err = memfd_luo_insert(inode, data, &ser, table, i, &next);
 		if (err) {
 			i++;
 			break;
 		}
 		cond_resched();
 	}
-	if (!err && (ser.seals & F_SEAL_WRITE))
+	if (!err && (ser.seals & F_SEAL_WRITE)) {
 		err = mapping_deny_writable(file->f_mapping);
+		if (err)
+			pr_err("cannot rebuild the memfd from %#llx: %pe\n",
+			       data, ERR_PTR(err));
+	}
 	if (!err)
 		SHMEM_I(inode)->seals = ser.seals;
 	inode_unlock(inode);
 	if (err) {
-		pr_err("cannot rebuild the memfd from %#llx: %pe\n", data,
-		       ERR_PTR(err));
 		fput(file);
 		goto err_discard;
 	}
