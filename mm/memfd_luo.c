@@ -15,6 +15,7 @@
 
 #define pr_fmt(fmt) "memfd_luo: " fmt
 
+#include <linux/cma.h>
 #include <linux/err.h>
 #include <linux/fcntl.h>
 #include <linux/file.h>
@@ -24,9 +25,11 @@
 #include <linux/liveupdate.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/sched/signal.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <linux/vmstat.h>
 
 #include "internal.h"
 #include "memfd_luo.h"
@@ -35,16 +38,36 @@ static_assert(MEMFD_LUO_SEALS == (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW |
 				  F_SEAL_WRITE | F_SEAL_FUTURE_WRITE |
 				  F_SEAL_EXEC));
 
+/* The folios one batch holds: a page of them */
+#define MEMFD_LUO_BATCH	((PAGE_SIZE - sizeof(struct list_head) - \
+			  sizeof(unsigned long)) / sizeof(struct folio *))
+
+/**
+ * struct memfd_luo_batch - a page of pinned, preserved folios
+ * @list:   in &memfd_luo.batches, in index order
+ * @nr:     how many of @folios are pinned and preserved
+ * @folios: the folios, in index order
+ */
+struct memfd_luo_batch {
+	struct list_head list;
+	unsigned long nr;
+	struct folio *folios[MEMFD_LUO_BATCH];
+};
+
+static_assert(sizeof(struct memfd_luo_batch) <= PAGE_SIZE);
+
 /**
  * struct memfd_luo - an outgoing memfd
- * @folios:     the pinned, preserved folios in index order
+ * @batches:    its pinned, preserved folios, in &struct memfd_luo_batch
+ *              pages: no allocation sized by the file, which may be huge
+ *              and sparse
  * @nr_folios:  how many
  * @table:      at freeze: the vmalloc()ed &struct memfd_luo_folio array
  * @table_pres: its preservation
  * @record:     at freeze: the folio holding &struct memfd_luo_ser
  */
 struct memfd_luo {
-	struct folio **folios;
+	struct list_head batches;
 	unsigned long nr_folios;
 	struct memfd_luo_folio *table;
 	struct kho_vmalloc table_pres;
@@ -60,46 +83,104 @@ static bool memfd_luo_can_preserve(struct liveupdate_file_handler *h,
 	return shmem_file(file) && !inode->i_nlink;
 }
 
-static void memfd_luo_release(struct memfd_luo *m, unsigned long preserved)
+/* Unpreserve and unpin every folio of @m, and free @m */
+static void memfd_luo_release(struct memfd_luo *m)
 {
+	struct memfd_luo_batch *b, *tmp;
 	unsigned long i;
 
-	for (i = 0; i < preserved; i++)
-		WARN_ON_ONCE(kho_unpreserve_folio(m->folios[i]));
-	unpin_folios(m->folios, m->nr_folios);
-	kvfree(m->folios);
+	list_for_each_entry_safe(b, tmp, &m->batches, list) {
+		for (i = 0; i < b->nr; i++)
+			WARN_ON_ONCE(kho_unpreserve_folio(b->folios[i]));
+		unpin_folios(b->folios, b->nr);
+		list_del(&b->list);
+		kfree(b);
+		cond_resched();
+	}
 	kfree(m);
 }
 
-/* Pin every folio of @file, filling holes: i_rwsem held, size frozen */
-static int memfd_luo_pin(struct file *file, struct memfd_luo *m, loff_t size,
-			 unsigned long max)
+/*
+ * Can a memfd of @size bytes, @inode, be preserved here?  Preserving makes
+ * every page of it resident, pinned outside CMA (where KHO scratch lies),
+ * so it is refused up front, before anything is allocated: -EFBIG if it
+ * never could be (more than UINT_MAX pages, the limit of the format, or
+ * more pages than the memory outside CMA), -ENOMEM if filling its holes
+ * and bringing its swapped-out pages back needs more memory than is
+ * available now (MemAvailable, less free CMA).
+ */
+static int memfd_luo_fits(struct inode *inode, loff_t size)
 {
-	loff_t start = 0;
-	pgoff_t offset;
-	long n;
+	u64 pages = DIV_ROUND_UP_ULL(size, PAGE_SIZE);
+	unsigned long resident = READ_ONCE(inode->i_mapping->nrpages);
+	long avail;
 
-	while (start < size) {
-		n = memfd_pin_folios(file, start, size - 1,
-				     m->folios + m->nr_folios,
-				     max - m->nr_folios, &offset);
+	if (pages > UINT_MAX || pages > totalram_pages() - totalcma_pages)
+		return -EFBIG;
+	avail = si_mem_available() -
+		(long)global_zone_page_state(NR_FREE_CMA_PAGES);
+	if (pages > resident && pages - resident > max(avail, 0L))
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * Pin and preserve every folio of @file (@size bytes, @pages pages) into
+ * @m, in index order, filling holes: i_rwsem held, size frozen.  One batch
+ * at a time, so that a big sparse file neither holds the CPU nor a fatal
+ * signal off for long; on error, what @m holds is for memfd_luo_release().
+ */
+static int memfd_luo_pin(struct file *file, struct memfd_luo *m, loff_t size,
+			 pgoff_t pages)
+{
+	struct memfd_luo_batch *b = NULL;
+	pgoff_t next = 0, offset;
+	long n, i;
+	int ret;
+
+	while (next < pages) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		if (!b || b->nr == MEMFD_LUO_BATCH) {
+			b = kmalloc(sizeof(*b), GFP_KERNEL_ACCOUNT);
+			if (!b)
+				return -ENOMEM;
+			b->nr = 0;
+			list_add_tail(&b->list, &m->batches);
+		}
+		n = memfd_pin_folios(file, (loff_t)next << PAGE_SHIFT, size - 1,
+				     b->folios + b->nr, MEMFD_LUO_BATCH - b->nr,
+				     &offset);
 		if (n <= 0)
 			return n ? n : -EINVAL;
-		m->nr_folios += n;
-		start = (loff_t)folio_next_index(m->folios[m->nr_folios - 1]) <<
-			PAGE_SHIFT;
-		if (m->nr_folios == max && start < size)
-			return -EINVAL;
+		for (i = 0; i < n; i++) {
+			struct folio *folio = b->folios[b->nr];
+
+			/* In index order, no hole: what the record says */
+			ret = -EINVAL;
+			if (WARN_ON_ONCE(folio->index != next))
+				goto unpin;
+			ret = kho_preserve_folio(folio);
+			if (ret)
+				goto unpin;
+			b->nr++;
+			m->nr_folios++;
+			next = folio_next_index(folio);
+		}
 		cond_resched();
 	}
 	return 0;
+
+unpin:
+	/* Folios @i.. of this call are pinned, not preserved */
+	unpin_folios(b->folios + b->nr, n - i);
+	return ret;
 }
 
 static int memfd_luo_preserve(struct liveupdate_file_handler *h,
 			      struct file *file, void **priv)
 {
 	struct inode *inode = file_inode(file);
-	unsigned long pages, i = 0;
 	struct memfd_luo *m;
 	loff_t size;
 	int ret;
@@ -107,6 +188,7 @@ static int memfd_luo_preserve(struct liveupdate_file_handler *h,
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
 	if (!m)
 		return -ENOMEM;
+	INIT_LIST_HEAD(&m->batches);
 	inode_lock(inode);
 	ret = -EBUSY;		/* already preserved, in this or another session */
 	if (shmem_frozen(inode))
@@ -115,27 +197,16 @@ static int memfd_luo_preserve(struct liveupdate_file_handler *h,
 	if (SHMEM_I(inode)->seals & ~MEMFD_LUO_SEALS)
 		goto err_unlock;
 	size = i_size_read(inode);
-	pages = DIV_ROUND_UP_ULL(size, PAGE_SIZE);
-	ret = -EFBIG;
-	if (pages > UINT_MAX)
-		goto err_unlock;
-	ret = -ENOMEM;
-	m->folios = kvmalloc_array(max(pages, 1UL), sizeof(*m->folios),
-				   GFP_KERNEL);
-	if (!m->folios)
+	ret = memfd_luo_fits(inode, size);
+	if (ret)
 		goto err_unlock;
 
 	shmem_freeze(inode, true);
-	ret = memfd_luo_pin(file, m, size, pages);
-	for (i = 0; !ret && i < m->nr_folios; i++) {
-		ret = kho_preserve_folio(m->folios[i]);
-		if (ret)
-			break;
-	}
+	ret = memfd_luo_pin(file, m, size, DIV_ROUND_UP_ULL(size, PAGE_SIZE));
 	if (ret) {
 		shmem_freeze(inode, false);
 		inode_unlock(inode);
-		memfd_luo_release(m, i);
+		memfd_luo_release(m);
 		return ret;
 	}
 	inode_unlock(inode);
@@ -156,7 +227,7 @@ static void memfd_luo_unpreserve(struct liveupdate_file_handler *h,
 	inode_lock(inode);
 	shmem_freeze(inode, false);
 	inode_unlock(inode);
-	memfd_luo_release(priv, ((struct memfd_luo *)priv)->nr_folios);
+	memfd_luo_release(priv);
 }
 
 static int memfd_luo_freeze(struct liveupdate_file_handler *h,
@@ -164,25 +235,29 @@ static int memfd_luo_freeze(struct liveupdate_file_handler *h,
 {
 	struct inode *inode = file_inode(file);
 	struct memfd_luo *m = priv;
+	struct memfd_luo_batch *b;
 	struct memfd_luo_ser *ser;
-	unsigned long i;
+	unsigned long i, j = 0;
 	int ret = -ENOMEM;
 
 	if (m->nr_folios) {
 		m->table = vcalloc(m->nr_folios, sizeof(*m->table));
 		if (!m->table)
 			return -ENOMEM;
-		for (i = 0; i < m->nr_folios; i++) {
-			struct folio *folio = m->folios[i];
-			unsigned int flags = 0;
+		list_for_each_entry(b, &m->batches, list) {
+			for (i = 0; i < b->nr; i++, j++) {
+				struct folio *folio = b->folios[i];
+				unsigned int flags = 0;
 
-			if (folio_test_dirty(folio))
-				flags |= MEMFD_LUO_FOLIO_DIRTY;
-			if (folio_test_uptodate(folio))
-				flags |= MEMFD_LUO_FOLIO_UPTODATE;
-			m->table[i].pfn = folio_pfn(folio);
-			m->table[i].flags = flags;
-			m->table[i].index = folio->index;
+				if (folio_test_dirty(folio))
+					flags |= MEMFD_LUO_FOLIO_DIRTY;
+				if (folio_test_uptodate(folio))
+					flags |= MEMFD_LUO_FOLIO_UPTODATE;
+				m->table[j].pfn = folio_pfn(folio);
+				m->table[j].flags = flags;
+				m->table[j].index = folio->index;
+			}
+			cond_resched();
 		}
 		ret = kho_preserve_vmalloc(m->table, &m->table_pres);
 		if (ret)
