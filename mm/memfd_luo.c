@@ -24,10 +24,12 @@
 #include <linux/kho/abi/memfd.h>
 #include <linux/liveupdate.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/pagemap.h>
 #include <linux/sched/signal.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
+#include <linux/swap.h>
 #include <linux/vmalloc.h>
 #include <linux/vmstat.h>
 
@@ -37,6 +39,19 @@
 static_assert(MEMFD_LUO_SEALS == (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW |
 				  F_SEAL_WRITE | F_SEAL_FUTURE_WRITE |
 				  F_SEAL_EXEC));
+
+#ifdef CONFIG_KEXEC_HANDOVER_DEBUG
+/*
+ * Preserve a huge folio that reaches past the end of a memfd whole, as
+ * kernels up to v6.12.117-kho1 did, for a test of the next kernel
+ */
+static bool debug_keep_tail;
+module_param(debug_keep_tail, bool, 0600);
+MODULE_PARM_DESC(debug_keep_tail,
+		 "Keep a huge folio reaching past the end of a memfd whole, as v6.12.117-kho1 did (testing only)");
+#else
+static const bool debug_keep_tail;
+#endif
 
 /* The folios one batch holds: a page of them */
 #define MEMFD_LUO_BATCH	((PAGE_SIZE - sizeof(struct list_head) - \
@@ -125,16 +140,46 @@ static int memfd_luo_fits(struct inode *inode, loff_t size)
 }
 
 /*
+ * The folio at @index, the file's last, reaches past its end (@pages
+ * pages): a shmem huge page of a file whose size is no multiple of it,
+ * written so or made by memfd_pin_folios() to fill a hole.  The next
+ * kernel would have to take pages that are not the file's, and kernels up
+ * to v6.12.117-kho1 refuse the whole file for it: split it, which drops
+ * its pages past the end.  i_rwsem held, the folio not pinned by us.
+ * 0, -EAGAIN if something else holds a reference to the folio (a pin, I/O
+ * in flight), or another negative errno.
+ */
+static int memfd_luo_split_tail(struct address_space *mapping, pgoff_t index,
+				pgoff_t pages)
+{
+	struct folio *folio;
+	int ret = 0;
+
+	/* A folio in a per-CPU LRU batch holds a reference there */
+	lru_add_drain_all();
+	folio = filemap_lock_folio(mapping, index);
+	if (IS_ERR(folio))
+		return 0;	/* swapped out meanwhile: pinning brings it back */
+	if (folio_test_large(folio) && folio_next_index(folio) > pages)
+		ret = split_folio(folio);
+	folio_unlock(folio);
+	folio_put(folio);
+	return ret == -EBUSY ? -EAGAIN : ret;
+}
+
+/*
  * Pin and preserve every folio of @file (@size bytes, @pages pages) into
  * @m, in index order, filling holes: i_rwsem held, size frozen.  One batch
  * at a time, so that a big sparse file neither holds the CPU nor a fatal
  * signal off for long; on error, what @m holds is for memfd_luo_release().
+ * No folio preserved reaches past the end of the file.
  */
 static int memfd_luo_pin(struct file *file, struct memfd_luo *m, loff_t size,
 			 pgoff_t pages)
 {
 	struct memfd_luo_batch *b = NULL;
 	pgoff_t next = 0, offset;
+	unsigned int splits = 0;
 	long n, i;
 	int ret;
 
@@ -160,6 +205,17 @@ static int memfd_luo_pin(struct file *file, struct memfd_luo *m, loff_t size,
 			ret = -EINVAL;
 			if (WARN_ON_ONCE(folio->index != next))
 				goto unpin;
+			if (folio_next_index(folio) > pages && !debug_keep_tail) {
+				/* The last one: split it, pin again from @next */
+				unpin_folios(b->folios + b->nr, n - i);
+				if (++splits > 2)
+					return -EAGAIN;
+				ret = memfd_luo_split_tail(file->f_mapping, next,
+							   pages);
+				if (ret)
+					return ret;
+				break;
+			}
 			ret = kho_preserve_folio(folio);
 			if (ret)
 				goto unpin;
