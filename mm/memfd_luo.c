@@ -168,11 +168,34 @@ static int memfd_luo_split_tail(struct address_space *mapping, pgoff_t index,
 }
 
 /*
+ * A folio that fallocate() left unwritten is not uptodate: it reads as
+ * zeros but holds whatever the memory held before, and the record would
+ * say so, so that the next kernel reads it as zeros too, even if user
+ * space writes it after the freeze.  Zero it and mark it uptodate now, as
+ * its first read would, so that what is in the page is what comes back.
+ * (memfd_pin_folios() of 6.12.118 does it already, that of 6.12.117 does
+ * not.)  i_rwsem held: no fallocate() is under way.
+ */
+static void memfd_luo_make_uptodate(struct folio *folio)
+{
+	if (folio_test_uptodate(folio))
+		return;
+	folio_lock(folio);
+	if (!folio_test_uptodate(folio)) {
+		folio_zero_range(folio, 0, folio_size(folio));
+		flush_dcache_folio(folio);
+		folio_mark_uptodate(folio);
+	}
+	folio_unlock(folio);
+}
+
+/*
  * Pin and preserve every folio of @file (@size bytes, @pages pages) into
  * @m, in index order, filling holes: i_rwsem held, size frozen.  One batch
  * at a time, so that a big sparse file neither holds the CPU nor a fatal
  * signal off for long; on error, what @m holds is for memfd_luo_release().
- * No folio preserved reaches past the end of the file.
+ * No folio preserved reaches past the end of the file, and each is
+ * uptodate.
  */
 static int memfd_luo_pin(struct file *file, struct memfd_luo *m, loff_t size,
 			 pgoff_t pages)
@@ -216,6 +239,7 @@ static int memfd_luo_pin(struct file *file, struct memfd_luo *m, loff_t size,
 					return ret;
 				break;
 			}
+			memfd_luo_make_uptodate(folio);
 			ret = kho_preserve_folio(folio);
 			if (ret)
 				goto unpin;
