@@ -5,12 +5,17 @@
  * Preserving a memfd freezes its size (no grow, shrink or hole punch until
  * it is unpreserved), fills its holes, brings swapped-out pages back, pins
  * every folio (which moves it out of CMA, where KHO scratch lies) and
- * preserves it with KHO.  When the handover is finalized the file's
- * position, size, seals and folio list are written into a preserved record
- * (format in include/linux/kho/abi/memfd.h).  The next kernel builds a new
- * memfd with the same size, position and seals and puts every folio back
- * at its index, charged to the retrieving task's memory cgroup: the memory
- * is never copied.
+ * preserves it with KHO, in bounded batches that a fatal signal stops.  A
+ * memfd that could not all be resident is refused before anything is
+ * done; a huge page reaching past the end of the file is split, and a
+ * folio that fallocate() left unwritten is zeroed, so that the record
+ * holds only what every reader takes.  When the handover is finalized the
+ * file's position, size, seals and folio list are written into a preserved
+ * record (format in include/linux/kho/abi/memfd.h).  The next kernel
+ * checks the record (mm/memfd_luo_check.c), builds a new memfd with the
+ * same size, position and seals and puts every folio back at its index,
+ * charged to the retrieving task's memory cgroup: the memory is never
+ * copied.
  */
 
 #define pr_fmt(fmt) "memfd_luo: " fmt
@@ -463,14 +468,14 @@ static int memfd_luo_insert(struct inode *inode, u64 data,
 
 	folio = kho_restore_folio(PFN_PHYS((u64)e.pfn));
 	if (!folio) {
-		pr_err("refusing the memfd record at %#llx: folio %llu of %llu, at pfn %#llx, was not preserved; the file cannot be retrieved\n",
+		pr_err("refusing the memfd record at %#llx: folio %llu of %llu, at pfn %#llx, was not preserved; the file cannot be retrieved, its memory is freed\n",
 		       data, i, ser->nr_folios, (u64)e.pfn);
 		return -EINVAL;
 	}
 	why = memfd_luo_check_folio(&e, folio_order(folio),
 				    memfd_luo_max_order(), pages, next);
 	if (why) {
-		pr_err("refusing the memfd record at %#llx: folio %llu of %llu: %s; the file cannot be retrieved\n",
+		pr_err("refusing the memfd record at %#llx: folio %llu of %llu: %s; the file cannot be retrieved, its memory is freed\n",
 		       data, i, ser->nr_folios, why);
 		err = -EINVAL;
 		goto out;
