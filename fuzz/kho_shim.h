@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Just enough of the kernel, in user space, to build
- * kernel/kexec_handover_check.c unchanged for fuzzing.  Included before
- * the checker with -include; the kernel headers it names resolve to the
- * empty files under shim/, and libfdt is the kernel's own copy in
- * scripts/dtc/libfdt.
+ * kernel/kexec_handover_check.c and mm/memfd_luo_check.c unchanged for
+ * fuzzing.  Included before the checker with -include; the kernel headers
+ * it names resolve to the empty files under shim/, and libfdt is the
+ * kernel's own copy in scripts/dtc/libfdt.
  */
 #ifndef KHO_SHIM_H
 #define KHO_SHIM_H
@@ -47,6 +47,8 @@ typedef struct { long counter; } atomic_long_t;
 #define EXPORT_SYMBOL_NS_GPL(sym, ns)
 #define EXPORT_SYMBOL_GPL(sym)
 #define min_t(type, a, b)	((type)(a) < (type)(b) ? (type)(a) : (type)(b))
+#define BIT(n)			(1UL << (n))
+#define __packed		__attribute__((packed))
 
 /* A WARN in the checker is a bug the fuzzer must report */
 #define WARN_ON(cond) ({ bool __c = !!(cond); if (__c) abort(); __c; })

@@ -105,6 +105,16 @@ if grep -q '^ok' "$KHO_RESULTS/build.tap"; then
 		--name luo-chain10-256M --hops 10 --scenario luo-memfd --timeout 600 \
 		--append "kho=on liveupdate=on luo_mib=256 init_on_free=1"
 	run_test luo-faults "$KHO_TOP/scripts/test-luo-faults.sh"
+	# memfd edge cases through a kexec: shmem huge pages reaching past
+	# the end of a file, a fallocated memfd written after a finalize by
+	# hand, a sparse memfd; and, without a kexec, memfds too big to
+	# preserve refused up front, and a preserve that SIGKILL stops
+	run_test luo-memfd-edge python3 "$KHO_TOP/scripts/qemu-run.py" \
+		--name luo-memfd-edge --hops 1 --scenario luo-memfd-edge \
+		--append "kho=on liveupdate=on"
+	run_test luo-memfd-big python3 "$KHO_TOP/scripts/qemu-run.py" \
+		--name luo-memfd-big --hops 0 --scenario luo-memfd-edge --timeout 240 \
+		--append "kho=on liveupdate=on luo_edge=big"
 	# The same through the kernel selftest, runnable on any built tree:
 	# the KHO selftest chain with a 64 MiB memfd and three more sessions,
 	# each hop finalized by hand before kexec -e

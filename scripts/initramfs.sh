@@ -37,6 +37,7 @@ luo_bin() {	# luo_bin OUT SOURCE
 }
 luo_bin luo_selftest "$luo/liveupdate.c"
 luo_bin luo_kexec "$luo/luo_kexec.c"
+luo_bin luo_memfd_edge "$luo/luo_memfd_edge.c"
 luo_bin luo-vm "$KHO_TOP/guest/luo-vm.c"
 
 # The command blocks of the operator's guide (Documentation/admin-guide/
@@ -52,6 +53,7 @@ list=$work/list
 	initrd_base "$bz" "$tsc"
 	echo "file /bin/luo_selftest $work/luo_selftest 0755 0 0"
 	echo "file /bin/luo_kexec $work/luo_kexec 0755 0 0"
+	echo "file /bin/luo_memfd_edge $work/luo_memfd_edge 0755 0 0"
 	echo "file /bin/luo-vm $work/luo-vm 0755 0 0"
 	echo "file /lib/kho/scenario/luo-memfd $luo/kexec-scenario.sh 0755 0 0"
 	for g in "$work"/guide/*; do

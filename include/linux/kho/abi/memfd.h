@@ -24,10 +24,23 @@
  * from ``index`` on.  Indexes not covered by any folio are holes (which
  * the outgoing kernel fills, so there are none in practice).
  *
+ * What a writer records: each folio starts and ends inside the file (a
+ * shmem huge page that reaches past the end of the file is split first,
+ * which drops its pages past the end) and is uptodate (a folio that
+ * fallocate() left unwritten is zeroed when the file is preserved).
+ * v6.12.117-kho1, the first release, could also record a last folio that
+ * reaches past the end of the file, and folios not uptodate.
+ *
  * A reader must check that ``size`` is at most ``UINT_MAX`` pages, that
- * ``seals`` and ``flags`` hold only the bits below, that ``nr_folios``
- * entries fit in the area, and that each folio lies inside the file, on an
- * index that is a multiple of its size, after the previous one.
+ * ``pos`` is not negative, that ``seals``, ``flags`` and each entry's
+ * flags hold only the bits below, that there are no more entries than the
+ * file has pages and that they fit in the area, and that each folio is of
+ * an order its page cache takes and starts inside the file, on an index
+ * that is a multiple of its size, at or after the end of the one before.
+ * It accepts a last folio that reaches past the end of the file (what lies
+ * past the end is no data of the file's: this kernel zeroes it), and takes
+ * a folio without %MEMFD_LUO_FOLIO_UPTODATE for a fallocated one, which
+ * reads as zeros whatever it holds.
  */
 
 #define MEMFD_LUO_COMPATIBLE	"memfd-v2"
@@ -41,9 +54,17 @@
 #define MEMFD_LUO_NOEXEC		BIT(0)
 #define MEMFD_LUO_FLAGS			MEMFD_LUO_NOEXEC
 
+/*
+ * The seals a record may carry, as F_SEAL_* values: SEAL 0x1, SHRINK 0x2,
+ * GROW 0x4, WRITE 0x8, FUTURE_WRITE 0x10, EXEC 0x20
+ */
+#define MEMFD_LUO_SEALS			0x3f
+
 /* Folio entry flags */
 #define MEMFD_LUO_FOLIO_DIRTY		BIT(0)
 #define MEMFD_LUO_FOLIO_UPTODATE	BIT(1)
+#define MEMFD_LUO_FOLIO_FLAGS		(MEMFD_LUO_FOLIO_DIRTY | \
+					 MEMFD_LUO_FOLIO_UPTODATE)
 
 /**
  * struct memfd_luo_folio - one folio of a preserved memfd

@@ -483,6 +483,58 @@ TEST_F(luo, preserve_charged_to_memcg)
 	EXPECT_GE(result[1] - result[0], files * 64);
 }
 
+/* A /proc/meminfo field in kB, or -1 */
+static long meminfo_kb(const char *field)
+{
+	char line[128];
+	size_t n = strlen(field);
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':')
+			kb = strtol(line + n + 1, NULL, 10);
+	fclose(f);
+	return kb;
+}
+
+/*
+ * A memfd that can never be preserved is refused up front with EFBIG,
+ * and left as it was: one of more than UINT_MAX pages (the limit of the
+ * format), or larger than the machine's memory (preserving makes every
+ * page of it resident).
+ */
+TEST_F(luo, memfd_too_large_efbig)
+{
+	size_t page = sysconf(_SC_PAGESIZE);
+	size_t sizes[] = {
+		(size_t)1 << 40,
+		(size_t)UINT32_MAX * page,
+		((size_t)UINT32_MAX + 1) * page,
+	};
+	long total = meminfo_kb("MemTotal");
+	int s = create_session(self->dev, "too-large");
+	unsigned int i;
+
+	ASSERT_GE(s, 0);
+	ASSERT_GT(total, 0);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		int m;
+
+		if (sizes[i] >> 10 <= (size_t)total)
+			continue;	/* 1 TiB might fit */
+		m = new_memfd(sizes[i]);
+		ASSERT_GE(m, 0);
+		EXPECT_EQ(preserve_fd(s, m, i + 1), -EFBIG)
+			TH_LOG("a memfd of %zu bytes", sizes[i]);
+		EXPECT_EQ(ftruncate(m, page), 0);
+		close(m);
+	}
+	close(s);
+}
+
 /* Outgoing sessions cannot retrieve or finish: EINVAL */
 TEST_F(luo, outgoing_retrieve_finish_einval)
 {
