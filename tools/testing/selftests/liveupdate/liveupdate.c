@@ -695,4 +695,79 @@ TEST_F(luo, abort_frees_fdt_after_its_view)
 		close(s[i]);
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Preserving a big sparse memfd takes long: every hole is filled and every
+ * folio pinned.  Other sessions must not wait for it: while a child
+ * preserves one, the parent creates a session, preserves a small memfd in
+ * it and closes it, again and again.  A round that starts 50 ms after the
+ * child's preserve began and ends 50 ms before it returned shows that the
+ * preserve holds no lock the others need.  The memfd doubles until its
+ * preserve takes a second, or half the available memory.
+ */
+TEST_F(luo, preserve_does_not_block_others)
+{
+	long long *t = mmap(NULL, 3 * sizeof(*t), PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	long long start[256], end[256];
+	long avail = meminfo_kb("MemAvailable");
+	size_t size = (size_t)64 << 20;
+	int i, n = 0, during = 0;
+
+	ASSERT_NE((void *)t, MAP_FAILED);
+	ASSERT_GT(avail, 0);
+	for (; size <= (size_t)avail << 9; size *= 2) {
+		int big = create_session(self->dev, "big");
+		int m = new_memfd(size);
+		pid_t pid;
+
+		ASSERT_GE(big, 0);
+		ASSERT_GE(m, 0);
+		memset(t, 0, 3 * sizeof(*t));
+		pid = fork();
+		ASSERT_GE(pid, 0);
+		if (!pid) {
+			__atomic_store_n(&t[0], now_ms(), __ATOMIC_SEQ_CST);
+			t[2] = preserve_fd(big, m, 1);
+			__atomic_store_n(&t[1], now_ms(), __ATOMIC_SEQ_CST);
+			_exit(0);
+		}
+		for (n = 0; n < 256 && !__atomic_load_n(&t[1], __ATOMIC_SEQ_CST);
+		     n++) {
+			int s, small;
+
+			usleep(10000);
+			start[n] = now_ms();
+			s = create_session(self->dev, "other");
+			small = new_memfd(4096);
+			ASSERT_GE(s, 0);
+			ASSERT_GE(small, 0);
+			ASSERT_EQ(preserve_fd(s, small, 1), 0);
+			close(small);
+			close(s);
+			end[n] = now_ms();
+		}
+		waitpid(pid, NULL, 0);
+		ASSERT_EQ(t[2], 0) TH_LOG("preserving %zu MiB: %s", size >> 20,
+					  strerror(-t[2]));
+		close(m);
+		close(big);
+		for (i = 0, during = 0; i < n; i++)
+			during += start[i] > t[0] + 50 && end[i] + 50 < t[1];
+		TH_LOG("%zu MiB preserved in %lld ms; %d rounds of others, %d inside it",
+		       size >> 20, t[1] - t[0], n, during);
+		if (t[1] - t[0] >= 1000)
+			break;
+	}
+	ASSERT_GE(t[1] - t[0], 200) TH_LOG("the preserve is too fast to tell");
+	EXPECT_GE(during, 3);
+}
+
 TEST_HARNESS_MAIN
