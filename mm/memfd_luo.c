@@ -270,7 +270,7 @@ static int memfd_luo_preserve(struct liveupdate_file_handler *h,
 	loff_t size;
 	int ret;
 
-	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
 	if (!m)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&m->batches);

@@ -39,6 +39,8 @@
 /* Guards all LUO state; see luo_internal.h */
 DEFINE_MUTEX(luo_mutex);
 bool luo_frozen;
+unsigned int luo_preserving;
+DECLARE_WAIT_QUEUE_HEAD(luo_preserve_wq);
 /* liveupdate-number of the handover this kernel booted from, 0 if none */
 u64 luo_number;
 

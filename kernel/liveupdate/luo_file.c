@@ -116,6 +116,12 @@ struct luo_file *luo_file_find(struct luo_session *s, u64 token)
  * freezes the file's size for every user of it and gives a writable file
  * back in the next kernel, neither of which a reader may do.  -EBADF, as
  * write(2) and fallocate(2) answer on such a descriptor.
+ *
+ * The handler's preserve runs with luo_mutex dropped: it may pin a big
+ * memfd, and other sessions need not wait for that.  The file is on @s's
+ * list meanwhile, so that its token is taken, and counted in
+ * luo_preserving, so that the handover waits for it.  The session cannot
+ * go away: the caller's ioctl holds its file.
  */
 int luo_file_preserve(struct luo_session *s, int fd, u64 token)
 {
@@ -149,15 +155,26 @@ int luo_file_preserve(struct luo_session *s, int fd, u64 token)
 	ret = -ENODEV;
 	if (!try_module_get(h->ops->owner))
 		goto out_free;
-	ret = h->ops->preserve(h, file, &f->priv);
-	if (ret)
-		goto out_put;
 
 	f->token = token;
 	f->fh = h;
 	f->file = file;
+	f->preserving = true;
 	strscpy(f->compatible, h->compatible, sizeof(f->compatible));
 	list_add_tail(&f->list, &s->files);
+	luo_preserving++;
+	mutex_unlock(&luo_mutex);
+
+	ret = h->ops->preserve(h, file, &f->priv);
+
+	mutex_lock(&luo_mutex);
+	f->preserving = false;
+	if (!--luo_preserving)
+		wake_up_all(&luo_preserve_wq);
+	if (ret) {
+		list_del(&f->list);
+		goto out_put;
+	}
 	s->nr_files++;
 	return 0;
 

@@ -11,6 +11,7 @@
 #include <linux/liveupdate.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 
 struct file;
 struct kho_serialization;
@@ -31,6 +32,8 @@ struct seq_file;
  *              from the previous kernel (incoming)
  * @err:        incoming: the error of the last retrieve, if it failed
  * @frozen:     outgoing: @fh's freeze succeeded and was not undone
+ * @preserving: outgoing: @fh is preserving it, without luo_mutex; it
+ *              holds its token, but is in no count and is not frozen
  * @compatible: its handler's compatible: copied from @fh at preserve
  *              (outgoing), read from the previous kernel (incoming)
  */
@@ -43,6 +46,7 @@ struct luo_file {
 	u64 data;
 	int err;
 	bool frozen;
+	bool preserving;
 	char compatible[LUO_FILE_COMPAT_LENGTH];
 };
 
@@ -77,9 +81,15 @@ struct luo_session {
  * file, the frozen state and the handler list.  It is taken by the KHO
  * finalize and abort notifier (under KHO's own lock), so nothing under it
  * may finalize or abort KHO; preserving memory with KHO is fine.
+ *
+ * A handler's preserve may take long (a big memfd is filled and pinned)
+ * and runs without it: luo_preserving counts those under way, and the
+ * handover waits on luo_preserve_wq until there are none.
  */
 extern struct mutex luo_mutex;
 extern bool luo_frozen;
+extern unsigned int luo_preserving;
+extern struct wait_queue_head luo_preserve_wq;
 extern u64 luo_number;
 extern struct kho_abi_record luo_abi;
 

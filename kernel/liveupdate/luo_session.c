@@ -29,6 +29,8 @@
 static LIST_HEAD(luo_outgoing);
 static LIST_HEAD(luo_incoming);
 static unsigned long luo_nr_outgoing;
+/* luo_serialize() waits for the preserves under way: no new ones */
+static bool luo_freezing;
 
 /*
  * The handover FDT from the time it is added to KHO as the subtree "LUO"
@@ -128,7 +130,10 @@ static long luo_session_preserve_fd(struct luo_session *s, void __user *uarg)
 	if (s->incoming)
 		return -EINVAL;
 	mutex_lock(&luo_mutex);
-	ret = luo_frozen ? -EBUSY : luo_file_preserve(s, arg.fd, arg.token);
+	if (luo_frozen || luo_freezing)
+		ret = -EBUSY;
+	else
+		ret = luo_file_preserve(s, arg.fd, arg.token);
 	mutex_unlock(&luo_mutex);
 	return ret;
 }
@@ -378,17 +383,39 @@ static struct folio *luo_fdt_build(void)
 	return ERR_PTR(-E2BIG);
 }
 
+/*
+ * Wait until no handler is preserving a file (luo_file_preserve() runs
+ * them without luo_mutex): luo_mutex held, dropped while waiting.  New
+ * preserves get -EBUSY meanwhile, as once frozen.  0, or -EINTR if a fatal
+ * signal ended the wait.
+ */
+static int luo_wait_for_preserves(void)
+{
+	int ret = 0;
+
+	luo_freezing = true;
+	while (luo_preserving && !ret) {
+		mutex_unlock(&luo_mutex);
+		ret = wait_event_killable(luo_preserve_wq,
+					  !READ_ONCE(luo_preserving));
+		mutex_lock(&luo_mutex);
+	}
+	luo_freezing = false;
+	return ret;
+}
+
 /**
  * luo_serialize() - freeze every outgoing session and hand them over
  * @ser: KHO's serialization state, from the FINALIZE notifier
  *
- * Freezes every file, writes the sessions into an FDT, preserves it and
- * adds it as the KHO subtree "LUO".  All or nothing: on failure every file
- * is thawed again, and an FDT that KHO already lists is left to the abort
- * that KHO sends next.
+ * Waits for the preserves under way, freezes every file, writes the
+ * sessions into an FDT, preserves it and adds it as the KHO subtree "LUO".
+ * All or nothing: on failure every file is thawed again, and an FDT that
+ * KHO already lists is left to the abort that KHO sends next.
  *
  * Context: KHO FINALIZE notifier; takes luo_mutex.
- * Return: 0, or the error of the file handler, of KHO, or -ENOMEM.
+ * Return: 0, or the error of the file handler, of KHO, -ENOMEM, or -EINTR
+ * if a fatal signal ended the wait for a preserve.
  */
 int luo_serialize(struct kho_serialization *ser)
 {
@@ -403,6 +430,9 @@ int luo_serialize(struct kho_serialization *ser)
 		ret = -EBUSY;
 		goto out;
 	}
+	ret = luo_wait_for_preserves();
+	if (ret)
+		goto out;
 	list_for_each_entry(s, &luo_outgoing, list) {
 		ret = luo_file_freeze_all(s);
 		if (ret) {
@@ -670,8 +700,9 @@ void luo_sessions_show(struct seq_file *m)
 		seq_printf(m, "outgoing %s%s files %lu\n", s->name,
 			   s->closed ? " (closed)" : "", s->nr_files);
 		list_for_each_entry(f, &s->files, list)
-			seq_printf(m, "  token %llu %s\n", f->token,
-				   f->compatible);
+			seq_printf(m, "  token %llu %s%s\n", f->token,
+				   f->compatible,
+				   f->preserving ? " (preserving)" : "");
 	}
 	mutex_unlock(&luo_mutex);
 }
