@@ -770,4 +770,60 @@ TEST_F(luo, preserve_does_not_block_others)
 	EXPECT_GE(during, 3);
 }
 
+/*
+ * A finalize while a big preserve is under way waits for it, and hands
+ * the file over: once finalized, the memfd's size is frozen and a second
+ * preserve of it is refused (EBUSY); after the abort it can be resized
+ * only once its session is closed.
+ */
+TEST_F(luo, finalize_waits_for_preserve)
+{
+	long long *t = mmap(NULL, 3 * sizeof(*t), PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	size_t size = (size_t)256 << 20;
+	int big, m, other, ret;
+	long long fin;
+	pid_t pid;
+
+	if (access(KHO_FINALIZE, W_OK))
+		SKIP(return, "no %s (debugfs, root)", KHO_FINALIZE);
+	ASSERT_NE((void *)t, MAP_FAILED);
+	if ((size_t)meminfo_kb("MemAvailable") << 9 < size)
+		size >>= 2;
+	big = create_session(self->dev, "big");
+	other = create_session(self->dev, "other");
+	m = new_memfd(size);
+	ASSERT_GE(big, 0);
+	ASSERT_GE(other, 0);
+	ASSERT_GE(m, 0);
+	memset(t, 0, 3 * sizeof(*t));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		__atomic_store_n(&t[0], now_ms(), __ATOMIC_SEQ_CST);
+		t[2] = preserve_fd(big, m, 1);
+		__atomic_store_n(&t[1], now_ms(), __ATOMIC_SEQ_CST);
+		_exit(0);
+	}
+	while (!__atomic_load_n(&t[0], __ATOMIC_SEQ_CST))
+		usleep(1000);
+	usleep(50000);
+	ret = kho_finalize(1);
+	fin = now_ms();
+	waitpid(pid, NULL, 0);
+	ASSERT_EQ(ret, 0);
+	ASSERT_EQ(t[2], 0);
+	TH_LOG("%zu MiB preserved in %lld ms; the finalize returned %lld ms after it",
+	       size >> 20, t[1] - t[0], fin - t[1]);
+	EXPECT_GE(fin, t[1] - 5);
+	EXPECT_LT(ftruncate(m, size / 2), 0);
+	EXPECT_EQ(preserve_fd(other, m, 2), -EBUSY);
+	ASSERT_EQ(kho_finalize(0), 0);
+	EXPECT_EQ(preserve_fd(other, m, 2), -EBUSY);
+	close(big);
+	EXPECT_EQ(ftruncate(m, size / 2), 0);
+	close(other);
+	close(m);
+}
+
 TEST_HARNESS_MAIN

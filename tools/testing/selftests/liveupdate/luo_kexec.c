@@ -376,7 +376,7 @@ static const char *memcg_make(const char *name, const char *max, char *dir,
 			      char *home, size_t len)
 {
 	const char *mnt = cgroup2_mount();
-	char path[512], line[256] = "";
+	char path[1024], line[256] = "";
 	FILE *f;
 
 	if (!mnt)
