@@ -55,3 +55,5 @@ gdt_desc:
 	.code16
 	jmp	start16
 	.balign 16, 0xf4
+
+	.section .note.GNU-stack, "", @progbits
