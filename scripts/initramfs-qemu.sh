@@ -35,11 +35,11 @@ gcc -O2 -Wall -I"$KHO_OBJ/usr/include" -o "$work/lu-memfd-holder" \
 file_with_libs() {
 	local f lib p c
 	for f in "$@"; do
+		c=
 		for p in $(dirname "$f" | tr / ' '); do
-			c=${c:-}/$p
+			c=$c/$p
 			echo "dir $c 0755 0 0"
 		done
-		c=
 		echo "file $f $(readlink -f "$f") 0755 0 0"
 		for lib in $(ldd "$f" | grep -o '/[^ ]*'); do
 			c=
@@ -57,6 +57,9 @@ file_with_libs() {
 	echo "dir /usr/share 0755 0 0"
 	echo "dir /usr/share/kho-vm 0755 0 0"
 	echo "file /usr/share/kho-vm/vmfw.bin $work/vmfw.bin 0644 0 0"
+	# QEMU asks for it on a PC machine (used with KVM only)
+	echo "dir /usr/share/qemu 0755 0 0"
+	echo "file /usr/share/qemu/kvmvapic.bin /usr/share/qemu/kvmvapic.bin 0644 0 0"
 	echo "file /bin/lu-memfd-holder $work/lu-memfd-holder 0755 0 0"
 	echo "file /bin/test-lu-memfd-holder $KHO_TOP/tools/liveupdate/test-lu-memfd-holder.sh 0755 0 0"
 } >"$work/list"
