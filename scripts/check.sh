@@ -133,6 +133,11 @@ if grep -q '^ok' "$KHO_RESULTS/build.tap"; then
 	# KHO kexec finalized by hand and a live update kexec
 	run_test kho-guide python3 "$KHO_TOP/scripts/qemu-run.py" --name kho-guide \
 		--hops 2 --scenario kho-guide --append "kho=on liveupdate=on"
+	# A real VM across a live update: Debian's QEMU in the guest keeps a
+	# VM running through 3 kexecs (its RAM a 320 MiB memfd held by
+	# lu-memfd-holder, 256 MiB of it computed over), and the negative
+	# control: restored onto a zeroed memfd, the VM's memory check fails
+	run_test qemu-vm "$KHO_TOP/scripts/test-qemu-vm.sh"
 	# Live update from the previous release to this tree and back
 	run_test check-upgrade "$KHO_TOP/scripts/check-upgrade.sh"
 	run_test harness-faults "$KHO_TOP/scripts/selftest-harness.sh"

@@ -1,0 +1,53 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# A real VM across a live update (guest/scenario/qemu-vm): Debian's own
+# QEMU, run inside the test guest, keeps a VM (guest/vm-fw, 256 MiB of
+# work in a memfd held by lu-memfd-holder) running through 3 host kexecs;
+# its result must equal an uninterrupted run's (guest/vm-fw/vmfw-ref, the
+# same computation on the host) and its own memory check must pass.  Then
+# the negative control: one hop in which the VM is restored onto a fresh,
+# zeroed memfd; that guest must fail, and fail because the VM's own memory
+# check saw it.  Prints KTAP; non-zero exit on any failure.
+#   QEMU_VM_MIB (256), QEMU_VM_HOPS (3): the size of the first part
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+
+mib=${QEMU_VM_MIB:-256}
+hops=${QEMU_VM_HOPS:-3}
+echo "KTAP version 1"
+echo "# Subtest: qemu-vm"
+"$KHO_TOP/scripts/initramfs-qemu.sh" >"$KHO_BUILD/initramfs-qemu.log" 2>&1
+ktap_result $? initramfs "$(du -m "$KHO_BUILD/initramfs-qemu.cpio" | cut -f1) MiB"
+ref=$("$KHO_BUILD/initramfs-qemu.extra/vmfw-ref" "$mib" $((hops + 1)))
+ktap_result $? reference "uninterrupted: $ref"
+ref=$(echo "$ref" | awk '{ print $2 }')
+run() {	# run NAME HOPS APPEND
+	python3 "$KHO_TOP/scripts/qemu-run.py" --name "$1" --hops "$2" \
+		--scenario qemu-vm --mem 1536M --timeout 1800 \
+		--initrd "$KHO_BUILD/initramfs-qemu.cpio" \
+		--append "kho=on liveupdate=on $3"
+}
+
+out=$(run qemu-vm $hops "vm_mib=$mib vm_steps=$((hops + 1)) vm_ref=$ref")
+ktap_relay "" "$out"
+log=$KHO_LOGS/qemu-vm.log
+grep -h '# qemu-vm-blackout:\|vm: clock: stopped for' "$log" | sed 's/^\[[ 0-9.]*\] /# /'
+n=$(grep -c '^\[[ 0-9.]*\] ok [0-9]* vm_saw_its_blackout' "$log")
+[ "$n" -eq "$hops" ]
+ktap_result $? vm_resumed_every_hop "$n of $hops"
+
+# Negative control: 16 MiB is enough to show it
+out=$(run qemu-vm-zero 1 "vm_mib=16 vm_steps=2 vm_mode=zero \
+	vm_ref=$("$KHO_BUILD/initramfs-qemu.extra/vmfw-ref" 16 2 | awk '{ print $2 }')")
+log=$KHO_LOGS/qemu-vm-zero.log
+echo "$out" | grep -q '^not ok [0-9]* gen1'
+ktap_result $? zero_memfd_guest_fails "$(echo "$out" | grep '^not ok' | head -1)"
+grep -q 'negative control: restoring onto a fresh memfd' "$log"
+ktap_result $? zero_memfd_used
+grep -q '# vm1: vm: memory check FAILED' "$log"
+ktap_result $? zero_memfd_seen_by_the_vm \
+	"$(grep -m1 -o 'vm: memory check FAILED.*' "$log")"
+grep -q '^\[[ 0-9.]*\] not ok [0-9]* vm_memory_check' "$log"
+ktap_result $? zero_memfd_memory_check_not_ok
+echo "1..$KTAP_N"
+exit $KTAP_FAILED
