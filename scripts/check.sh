@@ -138,6 +138,12 @@ if grep -q '^ok' "$KHO_RESULTS/build.tap"; then
 	# lu-memfd-holder, 256 MiB of it computed over), and the negative
 	# control: restored onto a zeroed memfd, the VM's memory check fails
 	run_test qemu-vm "$KHO_TOP/scripts/test-qemu-vm.sh"
+	# The memfd stand-in for a VM (guest/luo-vm.c) that make demo used
+	# before the real one: checkpointed halfway, kexec, resumed, the
+	# result equal to an uninterrupted run's
+	run_test luo-vm-standin python3 "$KHO_TOP/scripts/qemu-run.py" \
+		--name luo-vm-standin --hops 1 --mem 1G --scenario luo-demo \
+		--timeout 300 --append "kho=on liveupdate=on luo_mib=64"
 	# Live update from the previous release to this tree and back
 	run_test check-upgrade "$KHO_TOP/scripts/check-upgrade.sh"
 	run_test harness-faults "$KHO_TOP/scripts/selftest-harness.sh"
