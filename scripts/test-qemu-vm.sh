@@ -36,14 +36,16 @@ n=$(grep -c '^\[[ 0-9.]*\] ok [0-9]* vm_saw_its_blackout' "$log")
 [ "$n" -eq "$hops" ]
 ktap_result $? vm_resumed_every_hop "$n of $hops"
 
-# Negative control: 16 MiB is enough to show it
-out=$(run qemu-vm-zero 1 "vm_mib=16 vm_steps=2 vm_mode=zero \
-	vm_ref=$("$KHO_BUILD/initramfs-qemu.extra/vmfw-ref" 16 2 | awk '{ print $2 }')")
+# Negative control: 64 MiB in 4 passes, stopped after the first, is enough
+out=$(run qemu-vm-zero 1 "vm_mib=64 vm_steps=4 vm_mode=zero vm_timeout=300 \
+	vm_ref=$("$KHO_BUILD/initramfs-qemu.extra/vmfw-ref" 64 4 | awk '{ print $2 }')")
 log=$KHO_LOGS/qemu-vm-zero.log
 echo "$out" | grep -q '^not ok [0-9]* gen1'
 ktap_result $? zero_memfd_guest_fails "$(echo "$out" | grep '^not ok' | head -1)"
 grep -q 'negative control: restoring onto a fresh memfd' "$log"
 ktap_result $? zero_memfd_used
+grep -q '^\[[ 0-9.]*\] ok [0-9]* vm_stopped_mid_run' "$log"
+ktap_result $? zero_memfd_vm_stopped_mid_run
 grep -q '# vm1: vm: memory check FAILED' "$log"
 ktap_result $? zero_memfd_seen_by_the_vm \
 	"$(grep -m1 -o 'vm: memory check FAILED.*' "$log")"

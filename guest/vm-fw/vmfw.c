@@ -18,6 +18,8 @@
  *     RTC's CMOS RAM, which QEMU migrates with the device state and not
  *     with guest RAM; and once more over the whole area at the end;
  *   - prints its result, "vm: memory check ok|FAILED" and "vm: done";
+ *     then goes on checking its memory while idle (a loss is reported
+ *     once, followed by "vm: done" again);
  *   - and at every RTC second, compares the seconds passed with its CPU
  *     clock: more wall-clock time than CPU time is time it did not run
  *     ("vm: clock: stopped for N ms"), i.e. the blackout it saw.
@@ -328,6 +330,21 @@ void vm_main(void)
 	puts(" times, ");
 	putu(c.stopped_ms);
 	puts(" ms in all\nvm: done\n");
-	for (;;)
-		tick(&c);
+	/* Idle, the memory still checked: a VM stopped now must keep it too */
+	for (;;) {
+		sum = 0;
+		for (i = 0; i < n; i++) {
+			sum = vm_sum(sum, w[i]);
+			if (!(i & 0x3fff))
+				tick(&c);
+		}
+		if (sum != nv_rd32(NV_SUM) && !bad) {
+			bad = 1;
+			puts("vm: memory check FAILED while idle: checksum ");
+			putx(sum);
+			puts(", written ");
+			putx(nv_rd32(NV_SUM));
+			puts("\nvm: done\n");
+		}
+	}
 }
