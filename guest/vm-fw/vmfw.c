@@ -20,6 +20,9 @@
  *   - prints its result, "vm: memory check ok|FAILED" and "vm: done";
  *     then goes on checking its memory while idle (a loss is reported
  *     once, followed by "vm: done" again);
+ *   - and checks a canary word of its RAM at every tick: memory lost under
+ *     it (its stack and variables with it) is reported at once, and the VM
+ *     halts;
  *   - and at every RTC second, compares the seconds passed with its CPU
  *     clock: more wall-clock time than CPU time is time it did not run
  *     ("vm: clock: stopped for N ms"), i.e. the blackout it saw.
@@ -37,6 +40,8 @@
 #define NV_STEP		0x74
 #define NV_SUM		0x78
 #define MAGIC		0x31564d56u	/* "VMV1" */
+/* A word of RAM the VM writes first and checks at every tick */
+#define CANARY		((volatile uint32_t *)0x8000)
 
 AI void outb(uint16_t p, uint8_t v) { asm volatile("outb %0, %1" : : "a"(v), "Nd"(p)); }
 AI void outw(uint16_t p, uint16_t v) { asm volatile("outw %0, %1" : : "a"(v), "Nd"(p)); }
@@ -196,11 +201,32 @@ struct clock {
 	uint64_t stopped_ms;
 };
 
+/*
+ * Memory lost under a running VM (restored onto other memory): its stack
+ * and variables may be gone too, so say so at once, from constants only,
+ * and stop.
+ */
+AI void canary_check(void)
+{
+	uint32_t v = *CANARY;
+
+	if (v == MAGIC)
+		return;
+	puts("vm: memory check FAILED: the VM's memory is gone (canary at 0x8000 reads ");
+	putx(v);
+	puts(")\nvm: done\n");
+	for (;;)
+		asm volatile("cli; hlt");
+}
+
 /* At every RTC second: did the CPU clock see all of it? */
 AI void tick(struct clock *c)
 {
-	uint32_t sec = rtc_now(), d_rtc;
+	uint32_t sec, d_rtc;
 	uint64_t tsc, cpu_ms;
+
+	canary_check();
+	sec = rtc_now();
 
 	if (c->edges && sec == c->last_sec)
 		return;
@@ -246,6 +272,7 @@ void vm_main(void)
 	c.hz = 0;
 	c.stops = 0;
 	c.stopped_ms = 0;
+	*CANARY = MAGIC;
 	puts("vm: firmware up\n");
 	mib = fwcfg_num("opt/vm/mib", 256);
 	steps = fwcfg_num("opt/vm/steps", 8);
