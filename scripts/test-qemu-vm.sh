@@ -18,6 +18,12 @@ echo "KTAP version 1"
 echo "# Subtest: qemu-vm"
 "$KHO_TOP/scripts/initramfs-qemu.sh" >"$KHO_BUILD/initramfs-qemu.log" 2>&1
 ktap_result $? initramfs "$(du -m "$KHO_BUILD/initramfs-qemu.cpio" | cut -f1) MiB"
+# The holder's own tests on the host (no /dev/liveupdate: preserve refused
+# with the reason); the guest runs them again with /dev/liveupdate
+out=$("$KHO_TOP/tools/liveupdate/test-lu-memfd-holder.sh" \
+	"$KHO_BUILD/initramfs-qemu.extra/lu-memfd-holder")
+ktap_result $? lu_memfd_holder_host_tests \
+	"$(echo "$out" | grep -c '^ok') ok, $(echo "$out" | grep -c '^not ok') not ok"
 ref=$("$KHO_BUILD/initramfs-qemu.extra/vmfw-ref" "$mib" $((hops + 1)))
 ktap_result $? reference "uninterrupted: $ref"
 ref=$(echo "$ref" | awk '{ print $2 }')
