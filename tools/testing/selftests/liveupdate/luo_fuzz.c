@@ -49,6 +49,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -176,7 +177,7 @@ struct counters {
 
 struct world {
 	u64 seed;
-	int gen, nthreads, ops, last, nodev;
+	int gen, nthreads, ops, last, nodev, trace, madv_warned;
 	int dev;
 	int devnull, pipefd[2], tmpfile;
 	struct counters c;
@@ -299,6 +300,9 @@ static void note(struct tmodel *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(t->ring[t->ringpos % RING], sizeof(t->ring[0]), fmt, ap);
 	va_end(ap);
+	if (w->trace)
+		say("# t%d op %llu: %s\n", t->id, (unsigned long long)t->opno,
+		    t->ring[t->ringpos % RING]);
 	t->ringpos++;
 }
 
@@ -436,7 +440,9 @@ static void ino_put(struct tmodel *t, int i)
 		n->map = NULL;
 	}
 	/* The shadow beyond the size is zero: keep it so for the next one */
-	madvise(shadow(t, i), MAXSIZE, MADV_REMOVE);
+	memset(shadow(t, i), 0, n->size);
+	if (madvise(shadow(t, i), MAXSIZE, MADV_REMOVE) && !w->madv_warned++)
+		say("# madvise(MADV_REMOVE): %s\n", strerror(errno));
 	n->used = 0;
 }
 
@@ -1296,9 +1302,10 @@ static int retrieve_fd(struct tmodel *t, struct insess *s, int j, u64 tok)
 	if (fi->of >= 0) {
 		struct stat a1, a2;
 
-		/* The same open file as before */
-		if (fstat(a.fd, &a1) || fstat(t->of[fi->of].fd[0], &a2) ||
-		    a1.st_ino != a2.st_ino)
+		/* The same open file as before (if the model still has one) */
+		if (t->of[fi->of].nfd &&
+		    (fstat(a.fd, &a1) || fstat(t->of[fi->of].fd[0], &a2) ||
+		     a1.st_ino != a2.st_ino))
 			mismatch(t, "token %llu: a second retrieve gave another file",
 				 (unsigned long long)tok);
 		of_addfd(t, fi->of, a.fd);
@@ -1529,27 +1536,80 @@ static int own_fd(struct tmodel *t, int fd, int keep)
 	return 0;
 }
 
+/* Hand the child's new descriptors over: SCM_RIGHTS, or the parent takes them */
+static int send_fds(int sock, int *fds, int n)
+{
+	char cbuf[CMSG_SPACE(250 * sizeof(int))];
+	struct iovec iov = { &n, sizeof(n) };
+	struct msghdr msg = { 0 };
+	struct cmsghdr *cm;
+
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (n) {
+		msg.msg_control = cbuf;
+		msg.msg_controllen = CMSG_SPACE(n * sizeof(int));
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(n * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, n * sizeof(int));
+	}
+	return sendmsg(sock, &msg, 0) < 0 ? -1 : 0;
+}
+
+/* The descriptors a child sent with SCM_RIGHTS; their number or -1 */
+static int recv_fds(int sock, int *got)
+{
+	char cbuf[CMSG_SPACE(250 * sizeof(int))];
+	struct msghdr msg = { 0 };
+	struct cmsghdr *cm;
+	int n = -1;
+	struct iovec iov = { &n, sizeof(n) };
+
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf;
+	msg.msg_controllen = sizeof(cbuf);
+	if (recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) < 0 || n < 0)
+		return -1;
+	if (!n)
+		return 0;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS ||
+	    cm->cmsg_len != CMSG_LEN(n * sizeof(int)))
+		return -1;
+	memcpy(got, CMSG_DATA(cm), n * sizeof(int));
+	return n;
+}
+
 /*
  * A child that shares the thread's descriptors (fork inheritance) runs
  * some operations on them and passes the descriptors it made back to the
- * parent with SCM_RIGHTS.  It closes no session: its copy would keep it.
+ * parent: with SCM_RIGHTS where there are AF_UNIX sockets, otherwise
+ * (the test kernel has no networking) the parent takes them from the
+ * waiting child with pidfd_getfd().  The child closes no session: its
+ * copy would keep the session open.
  */
 static void op_fork(struct tmodel *t)
 {
-	int sv[2], ready[2], i, n, status, fds[250], got[250];
-	char cbuf[CMSG_SPACE(sizeof(fds))], c;
-	struct msghdr msg = { 0 };
-	struct iovec iov = { &n, sizeof(n) };
-	struct cmsghdr *cm;
+	int sv[2] = { -1, -1 }, up[2], down[2], i, n, m, status, pidfd;
+	int fds[250], got[250], scm;
 	int nops = 1 + rnd(t, 12);
 	pid_t pid;
+	char c;
 
 	if (t->in_child)
 		return;
-	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) ||
-	    pipe2(ready, O_CLOEXEC))
-		return;
-	note(t, "fork for %d operations", nops);
+	/* LUO_FUZZ_PIDFD: pidfd_getfd() also where AF_UNIX works */
+	scm = !getenv("LUO_FUZZ_PIDFD") &&
+	      !socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv);
+	if (pipe2(up, O_CLOEXEC))
+		goto out_sv;
+	if (pipe2(down, O_CLOEXEC))
+		goto out_up;
+	note(t, "fork for %d operations (%s)", nops,
+	     scm ? "SCM_RIGHTS" : "pidfd_getfd");
 	/* No operation of another thread runs while this one forks */
 	pthread_rwlock_unlock(&w->forklock);
 	pthread_rwlock_wrlock(&w->forklock);
@@ -1557,8 +1617,6 @@ static void op_fork(struct tmodel *t)
 	if (pid == 0) {
 		int max = (int)sysconf(_SC_OPEN_MAX), j;
 
-		close(sv[0]);
-		close(ready[0]);
 		/* Nothing of the other threads lives on here */
 		for (i = 0; i < w->nthreads; i++)
 			for (j = 0; i != t->id && j < MAXINO; j++)
@@ -1566,84 +1624,100 @@ static void op_fork(struct tmodel *t)
 					munmap(w->t[i].ino[j].map,
 					       w->t[i].ino[j].maplen);
 		for (i = 3; i < (max > 4096 ? 4096 : max); i++)
-			if (i != sv[1] && i != ready[1] && !own_fd(t, i, -1))
+			if (i != sv[1] && i != up[1] && i != down[0] &&
+			    !own_fd(t, i, -1))
 				close(i);
 		c = 1;
-		if (write(ready[1], &c, 1) != 1)
+		if (write(up[1], &c, 1) != 1)
 			_exit(2);
-		close(ready[1]);
 		t->in_child = 1;
 		t->npclose = 0;
 		run_ops(t, nops);
 		n = child_fds(t, fds, 0, NULL);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		if (n) {
-			msg.msg_control = cbuf;
-			msg.msg_controllen = CMSG_SPACE(n * sizeof(int));
-			cm = CMSG_FIRSTHDR(&msg);
-			cm->cmsg_level = SOL_SOCKET;
-			cm->cmsg_type = SCM_RIGHTS;
-			cm->cmsg_len = CMSG_LEN(n * sizeof(int));
-			memcpy(CMSG_DATA(cm), fds, n * sizeof(int));
+		if (scm) {
+			if (send_fds(sv[1], fds, n))
+				_exit(3);
+		} else {
+			/* Say which, and wait until the parent has them */
+			if (write(up[1], &n, sizeof(n)) != sizeof(n) ||
+			    write(up[1], fds, n * sizeof(int)) !=
+			    (ssize_t)(n * sizeof(int)) ||
+			    read(down[0], &c, 1) != 1)
+				_exit(3);
 		}
-		if (sendmsg(sv[1], &msg, 0) < 0)
-			_exit(3);
 		t->in_child = 0;
 		_exit(0);
 	}
-	close(sv[1]);
-	close(ready[1]);
-	if (pid > 0 && read(ready[0], &c, 1) != 1)
+	close(up[1]);
+	close(down[0]);
+	if (scm)
+		close(sv[1]);
+	if (pid > 0 && read(up[0], &c, 1) != 1)
 		pid = -1;
-	close(ready[0]);
 	pthread_rwlock_unlock(&w->forklock);
 	pthread_rwlock_rdlock(&w->forklock);
 	if (pid < 0) {
 		mismatch(t, "fork failed");
-		t->dead = 1;
-		close(sv[0]);
-		return;
+		goto broken;
 	}
 	add(&w->c.forks, 1);
+	n = -1;
+	if (!scm && read(up[0], &n, sizeof(n)) == sizeof(n) && n >= 0 &&
+	    n <= 250 && read(up[0], fds, n * sizeof(int)) ==
+	    (ssize_t)(n * sizeof(int))) {
+		pidfd = syscall(SYS_pidfd_open, pid, 0);
+		for (i = 0; i < n; i++) {
+			got[i] = syscall(SYS_pidfd_getfd, pidfd, fds[i], 0);
+			if (got[i] < 0) {
+				mismatch(t, "pidfd_getfd: %s", strerror(errno));
+				n = -1;
+				break;
+			}
+		}
+		close(pidfd);
+		c = 1;
+		if (write(down[1], &c, 1) != 1)
+			n = -1;
+	}
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status)) {
 		mismatch(t, "forked child: status %#x", status);
-		t->dead = 1;
-		close(sv[0]);
-		return;
+		goto broken;
 	}
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cbuf;
-	msg.msg_controllen = sizeof(cbuf);
-	n = -1;
-	if (recvmsg(sv[0], &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) < 0 ||
-	    n < 0) {
-		mismatch(t, "no message from the forked child");
-		t->dead = 1;
-		close(sv[0]);
-		return;
+	if (scm)
+		n = recv_fds(sv[0], got);
+	if (n < 0) {
+		mismatch(t, "no descriptors from the forked child");
+		goto broken;
 	}
-	close(sv[0]);
-	cm = CMSG_FIRSTHDR(&msg);
-	if (n && (!cm || cm->cmsg_type != SCM_RIGHTS ||
-		  cm->cmsg_len != CMSG_LEN(n * sizeof(int)))) {
-		mismatch(t, "forked child passed no descriptors, %d expected", n);
-		t->dead = 1;
-		return;
-	}
-	if (n)
-		memcpy(got, CMSG_DATA(cm), n * sizeof(int));
 	/* What the child closed, the parent closes too */
 	for (i = 0; i < t->npclose; i++)
 		close(t->pclose[i]);
 	t->npclose = 0;
-	if (child_fds(t, NULL, 1, got) != n) {
-		mismatch(t, "forked child: descriptor count");
-		t->dead = 1;
+	m = child_fds(t, NULL, 1, got);
+	if (m != n) {
+		mismatch(t, "forked child: %d descriptors, %d expected", n, m);
+		goto broken;
 	}
 	/* The child's mappings died with it */
+	goto out;
+
+broken:
+	t->dead = 1;
+out:
+	close(up[0]);
+	close(down[1]);
+	if (scm)
+		close(sv[0]);
+	return;
+out_up:
+	close(up[0]);
+	close(up[1]);
+out_sv:
+	if (scm) {
+		close(sv[0]);
+		close(sv[1]);
+	}
 }
 
 enum {
@@ -1654,8 +1728,8 @@ enum {
 };
 
 static const unsigned char weights[NOPS] = {
-	[OP_CREATE] = 6, [OP_CLOSE_OS] = 2, [OP_MEMFD] = 5, [OP_PRESERVE] = 5,
-	[OP_PRESERVE2] = 3, [OP_PWRITE] = 12, [OP_WRITE] = 4, [OP_TRUNC] = 5,
+	[OP_CREATE] = 6, [OP_CLOSE_OS] = 2, [OP_MEMFD] = 5, [OP_PRESERVE] = 7,
+	[OP_PRESERVE2] = 4, [OP_PWRITE] = 12, [OP_WRITE] = 4, [OP_TRUNC] = 5,
 	[OP_FALLOC] = 5, [OP_SEAL] = 3, [OP_MMAP] = 5, [OP_HELD] = 4,
 	[OP_READ] = 5, [OP_LSEEK] = 3, [OP_CLOSE_FD] = 3, [OP_REOPEN] = 3,
 	[OP_DUP] = 2, [OP_RSESS] = 5, [OP_RFD] = 6, [OP_FINISH] = 2,
@@ -2116,6 +2190,8 @@ int main(int argc, char **argv)
 	    w->last ? " last" : "");
 
 	w->nodev = !!getenv("LUO_FUZZ_NODEV");
+	/* LUO_FUZZ_TRACE: print every operation */
+	w->trace = !!getenv("LUO_FUZZ_TRACE");
 	w->dev = open(w->nodev ? "/dev/null" : LUO_DEV, O_RDWR | O_CLOEXEC);
 	result(w->dev >= 0, "open", "%s", w->dev < 0 ? strerror(errno) : "");
 	if (w->dev < 0)
