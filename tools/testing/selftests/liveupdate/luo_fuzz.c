@@ -1291,7 +1291,7 @@ static int retrieve_fd(struct tmodel *t, struct insess *s, int j, u64 tok)
 		if (!free_ino || !free_of)
 			return 0;
 	}
-	note(t, "retrieve_fd %s token %llu", s->name, (unsigned long long)tok);
+	note(t, "RETRIEVE_FD %s token %llu", s->name, (unsigned long long)tok);
 	ret = lu_ioctl(s->fd, LIVEUPDATE_SESSION_RETRIEVE_FD, &a, sizeof(a),
 		       pad, &err);
 	if (!expect(t, "RETRIEVE_FD", ret, err, exp))
@@ -1438,9 +1438,9 @@ static void op_badarg(struct tmodel *t)
 		break;
 	case 1:
 		note(t, "unknown ioctl on the device");
-		EXPECT(t, "unknown ioctl", lu_ioctl(w->dev,
-			_IO(LIVEUPDATE_IOCTL_TYPE, 0x07), &a, sizeof(a), 0,
-			&err), -EINVAL);
+		EXPECT(t, "unknown ioctl",
+		       lu_ioctl(w->dev, _IO(LIVEUPDATE_IOCTL_TYPE, 0x07), &a,
+				sizeof(a), 0, &err), -EINVAL);
 		break;
 	case 2:
 		k = pick_session(t, &kind);
@@ -1448,9 +1448,9 @@ static void op_badarg(struct tmodel *t)
 			return;
 		fd = kind ? t->in[k].fd : t->os[k].fd;
 		note(t, "unknown ioctl on a session");
-		EXPECT(t, "unknown session ioctl", lu_ioctl(fd,
-			_IO(LIVEUPDATE_IOCTL_TYPE, 0x4f), &a, sizeof(a), 0,
-			&err), -EINVAL);
+		EXPECT(t, "unknown session ioctl",
+		       lu_ioctl(fd, _IO(LIVEUPDATE_IOCTL_TYPE, 0x4f), &a,
+				sizeof(a), 0, &err), -EINVAL);
 		break;
 	default:	/* one opener at a time */
 		note(t, "second open");
@@ -2237,7 +2237,10 @@ int main(int argc, char **argv)
 		       nsess, nfiles, out);
 		result(!daemonize(), "daemon", "holding the sessions");
 	}
-	say("# luo-fuzz: gen=%d seed=%llu sequences=%llu ops=%llu ioctls=%llu forks=%llu thp_switches=%llu preserved=%llu retrieved=%llu sessions_checked=%llu files_checked=%llu bytes_checked=%llu enoent_checked=%llu mismatches=%llu secs=%ld\n",
+	say("# luo-fuzz: gen=%d seed=%llu sequences=%llu ops=%llu ioctls=%llu forks=%llu "
+	    "thp_switches=%llu preserved=%llu retrieved=%llu sessions_checked=%llu "
+	    "files_checked=%llu bytes_checked=%llu enoent_checked=%llu mismatches=%llu "
+	    "secs=%ld\n",
 	    w->gen, (unsigned long long)w->seed,
 	    (unsigned long long)w->c.sequences, (unsigned long long)w->c.ops,
 	    (unsigned long long)w->c.ioctls, (unsigned long long)w->c.forks,
