@@ -2237,18 +2237,20 @@ int main(int argc, char **argv)
 		       nsess, nfiles, out);
 		result(!daemonize(), "daemon", "holding the sessions");
 	}
-	say("# luo-fuzz: gen=%d seed=%llu sequences=%llu ops=%llu ioctls=%llu forks=%llu "
-	    "thp_switches=%llu preserved=%llu retrieved=%llu sessions_checked=%llu "
-	    "files_checked=%llu bytes_checked=%llu enoent_checked=%llu mismatches=%llu "
-	    "secs=%ld\n",
+	/* One line, in several writes: the threads are done */
+	say("# luo-fuzz: gen=%d seed=%llu sequences=%llu ops=%llu ioctls=%llu ",
 	    w->gen, (unsigned long long)w->seed,
 	    (unsigned long long)w->c.sequences, (unsigned long long)w->c.ops,
-	    (unsigned long long)w->c.ioctls, (unsigned long long)w->c.forks,
-	    (unsigned long long)w->c.thp, (unsigned long long)w->c.preserved,
-	    (unsigned long long)w->c.retrieved,
+	    (unsigned long long)w->c.ioctls);
+	say("forks=%llu thp_switches=%llu preserved=%llu retrieved=%llu ",
+	    (unsigned long long)w->c.forks, (unsigned long long)w->c.thp,
+	    (unsigned long long)w->c.preserved,
+	    (unsigned long long)w->c.retrieved);
+	say("sessions_checked=%llu files_checked=%llu bytes_checked=%llu ",
 	    (unsigned long long)w->c.sessions_checked,
 	    (unsigned long long)w->c.files_checked,
-	    (unsigned long long)w->c.bytes_checked,
+	    (unsigned long long)w->c.bytes_checked);
+	say("enoent_checked=%llu mismatches=%llu secs=%ld\n",
 	    (unsigned long long)w->c.enoent_checked,
 	    (unsigned long long)w->c.mismatches,
 	    (long)(t1.tv_sec - t0.tv_sec));
