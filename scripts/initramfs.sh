@@ -32,6 +32,7 @@ luo_bin() {	# luo_bin OUT SOURCE [CFLAGS...]
 	local out=$1 src=$2
 	shift 2
 	if [ ! -x "$work/$out" ] || [ "$src" -nt "$work/$out" ] ||
+	   [ "$luo/luo_util.h" -nt "$work/$out" ] ||
 	   [ "$hdr/linux/liveupdate.h" -nt "$work/$out" ]; then
 		gcc -O2 -Wall -I"$hdr" -I"$KHO_SRC/tools/testing/selftests" \
 			"$@" -o "$work/$out" "$src" || die "cannot build $src"
