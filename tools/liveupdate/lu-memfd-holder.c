@@ -108,16 +108,18 @@ static int fail(const char *fmt, ...)
 
 static int valid_name(const char *s)
 {
+	static const char ok[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-";
 	size_t n = strlen(s);
 
 	if (!n || n > NAME_MAX_LEN)
 		return 0;
-	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			 "0123456789._-") == n;
+	return strspn(s, ok) == n;
 }
 
 static int parse_size(const char *s, uint64_t *out)
 {
+	const char *units = "kmg", *unit;
 	unsigned long long v;
 	int shift = 0;
 	char *end;
@@ -128,10 +130,11 @@ static int parse_size(const char *s, uint64_t *out)
 	v = strtoull(s, &end, 10);
 	if (errno)
 		return -1;
-	switch (*end) {
-	case 'K': case 'k': shift = 10; end++; break;
-	case 'M': case 'm': shift = 20; end++; break;
-	case 'G': case 'g': shift = 30; end++; break;
+	/* A suffix K, M or G (or k, m, g): KiB, MiB, GiB */
+	unit = *end ? strchr(units, *end | 0x20) : NULL;
+	if (unit) {
+		shift = 10 * (int)(unit - units + 1);
+		end++;
 	}
 	if (*end || (v << shift) >> shift != v || (v << shift) > (1ULL << 46))
 		return -1;
@@ -175,8 +178,9 @@ static const char *lu_strerror(int err)
 	static char buf[128];
 
 	if (err == -ENOENT || err == -ENODEV || err == -ENXIO)
-		snprintf(buf, sizeof(buf), "%s (is the kernel booted with "
-			 "kho=on liveupdate=on?)", strerror(-err));
+		snprintf(buf, sizeof(buf),
+			 "%s (is the kernel booted with kho=on liveupdate=on?)",
+			 strerror(-err));
 	else if (err == -EBUSY)
 		snprintf(buf, sizeof(buf), "%s (another process has "
 			 LUO_DEV " open)", strerror(-err));
