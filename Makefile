@@ -11,7 +11,7 @@ S := scripts
 
 .PHONY: all setup base build initramfs demo check refresh rebase reset-src \
 	series series-check chain bench bench-core check-debug check-distro \
-	check-upgrade fuzz \
+	check-upgrade fuzz fuzz-luo \
 	docs clean distclean
 
 all: build
@@ -51,6 +51,14 @@ check-upgrade:
 # space; FUZZ_RUNS=N executions (default 1000000), FUZZ_SEED=N
 fuzz:
 	@$(S)/ktap-summary.sh $(S)/fuzz.sh
+
+# The live update fuzzer through a chain of kexecs (luo_fuzz, scenario
+# luo-fuzz): SEED=N (printed; the same seed runs the same operations),
+# OPS=N per thread and generation (1000), HOPS=N kexecs (8), THREADS=N (4),
+# KERNEL=debug (KASAN, kmemleak, lockdep: the default) or KERNEL=test
+fuzz-luo:
+	@SEED=$(SEED) OPS=$(OPS) HOPS=$(HOPS) THREADS=$(THREADS) KERNEL=$(KERNEL) \
+		$(S)/ktap-summary.sh $(S)/fuzz-luo.sh
 
 # HOPS=N: a chain of N hops with the plain test kernel
 chain: initramfs

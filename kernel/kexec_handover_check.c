@@ -570,12 +570,15 @@ static const char *kho_walk_bitmap(struct kho_walk *w,
 /*
  * The walk reads at most kho_max_bitmaps() chunks and as many bitmaps: for
  * 1 TiB of memory 16,384 of each, 128 MiB of map, whatever the map says.
+ * A loop in the chunk list is named as one as soon as the walk meets a
+ * chunk again (Brent's method: @mark is the chunk at the last power of two
+ * of the count), before its bitmaps add up past the bound.
  */
 static const char *kho_walk_map(struct kho_walk *w, phys_addr_t first)
 {
 	unsigned long max = kho_max_bitmaps(w->c->end_pfn);
-	unsigned long chunks = 0, bitmaps = 0;
-	phys_addr_t phys = first;
+	unsigned long chunks = 0, bitmaps = 0, lap = 1;
+	phys_addr_t phys = first, mark = 0;
 
 	while (phys) {
 		const struct kho_mem_chunk *chunk;
@@ -583,8 +586,12 @@ static const char *kho_walk_map(struct kho_walk *w, phys_addr_t first)
 		const char *why;
 		phys_addr_t next;
 
-		if (++chunks > max)
+		if (phys == mark || ++chunks > max)
 			return "memory map chunk list does not end";
+		if (chunks == lap) {
+			mark = phys;
+			lap <<= 1;
+		}
 		chunk = kho_check_va(w->c, phys, PAGE_SIZE);
 		if (!chunk)
 			return "memory map chunk outside RAM or inside scratch";

@@ -84,6 +84,18 @@ out=$(python3 "$run" --name debug-luo --hops 3 --scenario luo-memfd \
 	--timeout 900 --append "kho=on liveupdate=on luo_mib=64")
 ktap_relay "luo." "$out"
 
+# The live update fuzzer under the sanitizers: 2 kexecs, 3 threads of 150
+# operations a generation (sessions, memfds, forks passing descriptors,
+# THP switched), a kmemleak scan in every generation
+out=$(python3 "$run" --name debug-luo-fuzz --hops 2 --scenario luo-fuzz \
+	--mem 2G --timeout 300 \
+	--append "kho=on liveupdate=on luo_fuzz_seed=23 luo_fuzz_ops=150 luo_fuzz_threads=3")
+ktap_relay "luo_fuzz." "$out"
+out=$("$KHO_TOP/scripts/fuzz-luo.sh" --figures "$KHO_LOGS/debug-luo-fuzz.log" \
+	luo_fuzz.figures)
+ktap_relay "" "$out"
+grep -h '^ok\|^not ok' <<<"$out" | sed 's/^[^#]*# /# luo-fuzz: /'
+
 # Races under lockdep and kmemleak: 60 s of threads preserving and
 # unpreserving while user space finalizes, aborts and cycles a notifier
 # module; then the data preserved before crosses the kexec intact

@@ -115,6 +115,14 @@ if grep -q '^ok' "$KHO_RESULTS/build.tap"; then
 	run_test luo-memfd-big python3 "$KHO_TOP/scripts/qemu-run.py" \
 		--name luo-memfd-big --hops 0 --scenario luo-memfd-edge --timeout 240 \
 		--append "kho=on liveupdate=on luo_edge=big"
+	# The live update fuzzer (make fuzz-luo for a long run): 3 kexecs, 3
+	# threads of 300 operations a generation, every result and every
+	# byte that crosses a kexec checked against its model
+	run_test luo-fuzz python3 "$KHO_TOP/scripts/qemu-run.py" \
+		--name luo-fuzz --hops 3 --scenario luo-fuzz --mem 2G --timeout 300 \
+		--append "kho=on liveupdate=on luo_fuzz_seed=23 luo_fuzz_ops=300 luo_fuzz_threads=3"
+	run_test luo-fuzz-figures "$KHO_TOP/scripts/fuzz-luo.sh" --figures \
+		"$KHO_LOGS/luo-fuzz.log" figures
 	# The same through the kernel selftest, runnable on any built tree:
 	# the KHO selftest chain with a 64 MiB memfd and three more sessions,
 	# each hop finalized by hand before kexec -e

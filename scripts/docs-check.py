@@ -66,6 +66,7 @@ REASON_SOURCES = [
     "kernel/kexec_handover_scratch.c",
     "kernel/liveupdate/luo_session.c",
     "mm/memblock_kho.c",
+    "mm/memfd_luo.c",
     "mm/memfd_luo_check.c",
 ]
 # Strings of those files that are no reason an operator sees

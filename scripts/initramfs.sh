@@ -28,16 +28,20 @@ guest_tsc "$tsc"
 luo=$KHO_SRC/tools/testing/selftests/liveupdate
 hdr=$KHO_OBJ/usr/include
 kmake headers >/dev/null
-luo_bin() {	# luo_bin OUT SOURCE
-	if [ ! -x "$work/$1" ] || [ "$2" -nt "$work/$1" ] ||
-	   [ "$hdr/linux/liveupdate.h" -nt "$work/$1" ]; then
+luo_bin() {	# luo_bin OUT SOURCE [CFLAGS...]
+	local out=$1 src=$2
+	shift 2
+	if [ ! -x "$work/$out" ] || [ "$src" -nt "$work/$out" ] ||
+	   [ "$luo/luo_util.h" -nt "$work/$out" ] ||
+	   [ "$hdr/linux/liveupdate.h" -nt "$work/$out" ]; then
 		gcc -O2 -Wall -I"$hdr" -I"$KHO_SRC/tools/testing/selftests" \
-			-o "$work/$1" "$2" || die "cannot build $2"
+			"$@" -o "$work/$out" "$src" || die "cannot build $src"
 	fi
 }
 luo_bin luo_selftest "$luo/liveupdate.c"
 luo_bin luo_kexec "$luo/luo_kexec.c"
 luo_bin luo_memfd_edge "$luo/luo_memfd_edge.c"
+luo_bin luo_fuzz "$luo/luo_fuzz.c" -pthread
 luo_bin luo-vm "$KHO_TOP/guest/luo-vm.c"
 
 # The command blocks of the operator's guide (Documentation/admin-guide/
@@ -54,6 +58,7 @@ list=$work/list
 	echo "file /bin/luo_selftest $work/luo_selftest 0755 0 0"
 	echo "file /bin/luo_kexec $work/luo_kexec 0755 0 0"
 	echo "file /bin/luo_memfd_edge $work/luo_memfd_edge 0755 0 0"
+	echo "file /bin/luo_fuzz $work/luo_fuzz 0755 0 0"
 	echo "file /bin/luo-vm $work/luo-vm 0755 0 0"
 	echo "file /lib/kho/scenario/luo-memfd $luo/kexec-scenario.sh 0755 0 0"
 	for g in "$work"/guide/*; do

@@ -31,9 +31,9 @@
 
 #include <linux/liveupdate.h>
 
-#include "../kselftest_harness.h"
+#include "luo_util.h"
 
-#define LUO_DEV "/dev/liveupdate"
+#include "../kselftest_harness.h"
 
 static int luo_open_or_skip(struct __test_metadata *_metadata)
 {
@@ -47,22 +47,7 @@ static int luo_open_or_skip(struct __test_metadata *_metadata)
 
 static int create_session(int luo, const char *name)
 {
-	struct liveupdate_ioctl_create_session arg = { .size = sizeof(arg) };
-
-	snprintf((char *)arg.name, sizeof(arg.name), "%s", name);
-	if (ioctl(luo, LIVEUPDATE_IOCTL_CREATE_SESSION, &arg) < 0)
-		return -errno;
-	return arg.fd;
-}
-
-static int preserve_fd(int session, int fd, uint64_t token)
-{
-	struct liveupdate_session_preserve_fd arg = {
-		.size = sizeof(arg), .fd = fd, .token = token,
-	};
-
-	return ioctl(session, LIVEUPDATE_SESSION_PRESERVE_FD, &arg) < 0 ?
-	       -errno : 0;
+	return session(luo, LIVEUPDATE_IOCTL_CREATE_SESSION, name);
 }
 
 static int new_memfd(size_t size)
@@ -182,9 +167,9 @@ TEST_F(luo, preserve_bad_fd)
 
 	ASSERT_GE(s, 0);
 	ASSERT_GE(null, 0);
-	ASSERT_EQ(preserve_fd(s, -1, 1), -EBADF);
-	ASSERT_EQ(preserve_fd(s, 999, 1), -EBADF);
-	ASSERT_EQ(preserve_fd(s, null, 1), -ENOENT);
+	ASSERT_EQ(preserve(s, -1, 1), -EBADF);
+	ASSERT_EQ(preserve(s, 999, 1), -EBADF);
+	ASSERT_EQ(preserve(s, null, 1), -ENOENT);
 	close(null);
 	close(s);
 }
@@ -205,12 +190,12 @@ TEST_F(luo, preserve_readonly_ebadf)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", m);
 	ro = open(path, O_RDONLY | O_CLOEXEC);
 	ASSERT_GE(ro, 0);
-	ASSERT_EQ(preserve_fd(s, ro, 1), -EBADF);
+	ASSERT_EQ(preserve(s, ro, 1), -EBADF);
 	/* Not frozen by the refused preserve */
 	ASSERT_EQ(ftruncate(m, 8192), 0);
 	rw = open(path, O_RDWR | O_CLOEXEC);
 	ASSERT_GE(rw, 0);
-	ASSERT_EQ(preserve_fd(s, rw, 1), 0);
+	ASSERT_EQ(preserve(s, rw, 1), 0);
 	ASSERT_LT(ftruncate(m, 4096), 0);
 	ASSERT_EQ(errno, EPERM);
 	close(ro);
@@ -228,7 +213,7 @@ TEST_F(luo, preserve_hugetlb_enoent)
 		SKIP(return, "no hugetlb memfd on this kernel");
 	s = create_session(self->dev, "huge");
 	ASSERT_GE(s, 0);
-	ASSERT_EQ(preserve_fd(s, m, 1), -ENOENT);
+	ASSERT_EQ(preserve(s, m, 1), -ENOENT);
 	close(m);
 	close(s);
 }
@@ -242,10 +227,10 @@ TEST_F(luo, preserve_token_twice_eexist)
 	ASSERT_GE(s, 0);
 	ASSERT_GE(m1, 0);
 	ASSERT_GE(m2, 0);
-	ASSERT_EQ(preserve_fd(s, m1, 7), 0);
-	ASSERT_EQ(preserve_fd(s, m2, 7), -EEXIST);
-	ASSERT_EQ(preserve_fd(s, m1, 8), -EBUSY);
-	ASSERT_EQ(preserve_fd(s, m2, 8), 0);
+	ASSERT_EQ(preserve(s, m1, 7), 0);
+	ASSERT_EQ(preserve(s, m2, 7), -EEXIST);
+	ASSERT_EQ(preserve(s, m1, 8), -EBUSY);
+	ASSERT_EQ(preserve(s, m2, 8), 0);
 	close(m1);
 	close(m2);
 	close(s);
@@ -261,7 +246,7 @@ TEST_F(luo, memfd_size_frozen)
 	ASSERT_GE(s, 0);
 	ASSERT_GE(m, 0);
 	ASSERT_EQ(pwrite(m, &c, 1, 4096), 1);
-	ASSERT_EQ(preserve_fd(s, m, 1), 0);
+	ASSERT_EQ(preserve(s, m, 1), 0);
 	ASSERT_LT(ftruncate(m, 4096), 0);
 	ASSERT_EQ(errno, EPERM);
 	ASSERT_LT(ftruncate(m, 8 * 4096), 0);
@@ -313,7 +298,7 @@ TEST_F(luo, shm_lock_keeps_frozen)
 	/* Deterministic: lock and unlock, each keeps it frozen */
 	s = create_session(self->dev, "shm");
 	ASSERT_GE(s, 0);
-	ASSERT_EQ(preserve_fd(s, fd, 1), 0);
+	ASSERT_EQ(preserve(s, fd, 1), 0);
 	ASSERT_EQ(shmctl(id, SHM_LOCK, NULL), 0);
 	ASSERT_LT(ftruncate(fd, 2 * size), 0);
 	ASSERT_EQ(errno, EPERM);
@@ -341,7 +326,7 @@ TEST_F(luo, shm_lock_keeps_frozen)
 		s = create_session(self->dev, "shm");
 		if (s < 0)
 			break;
-		ret = preserve_fd(s, fd, 1);
+		ret = preserve(s, fd, 1);
 		if (ret == -EBUSY) {
 			lost_thaw++;	/* still frozen from before */
 		} else if (!ret && !ftruncate(fd, 2 * size)) {
@@ -360,38 +345,6 @@ TEST_F(luo, shm_lock_keeps_frozen)
 	EXPECT_GT(n, 0UL);
 	close(fd);
 	shmctl(id, IPC_RMID, NULL);
-}
-
-/* A cgroup v2 mount: the system's, or one of ours under /tmp; NULL if none */
-static const char *cgroup2_mount(void)
-{
-	static char mnt[256];
-	char dev[64], type[32];
-	int found = 0;
-	FILE *f = fopen("/proc/self/mounts", "r");
-
-	while (f && !found &&
-	       fscanf(f, "%63s %255s %31s %*s %*d %*d\n", dev, mnt, type) == 3)
-		found = !strcmp(type, "cgroup2");
-	if (f)
-		fclose(f);
-	if (found)
-		return mnt;
-	snprintf(mnt, sizeof(mnt), "/tmp/luo-cgroup2");
-	mkdir(mnt, 0755);
-	return mount("none", mnt, "cgroup2", 0, NULL) ? NULL : mnt;
-}
-
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
 }
 
 /* A memory.stat field of the cgroup directory @dir, or -1 */
@@ -465,7 +418,7 @@ TEST_F(luo, preserve_charged_to_memcg)
 		}
 		result[0] = memcg_stat(dir, "slab_unreclaimable");
 		for (i = 0; i < files; i++)
-			ok &= preserve_fd(s[i / ACCT_FILES], m[i], i) == 0;
+			ok &= preserve(s[i / ACCT_FILES], m[i], i) == 0;
 		result[1] = ok ? memcg_stat(dir, "slab_unreclaimable") : -1;
 		if (write(p[1], result, sizeof(result)) != sizeof(result))
 			_exit(1);
@@ -481,23 +434,6 @@ TEST_F(luo, preserve_charged_to_memcg)
 	ASSERT_GE(result[0], 0);
 	ASSERT_GE(result[1], 0) TH_LOG("a preserve failed");
 	EXPECT_GE(result[1] - result[0], files * 64);
-}
-
-/* A /proc/meminfo field in kB, or -1 */
-static long meminfo_kb(const char *field)
-{
-	char line[128];
-	size_t n = strlen(field);
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, n) && line[n] == ':')
-			kb = strtol(line + n + 1, NULL, 10);
-	fclose(f);
-	return kb;
 }
 
 /*
@@ -527,7 +463,7 @@ TEST_F(luo, memfd_too_large_efbig)
 			continue;	/* 1 TiB might fit */
 		m = new_memfd(sizes[i]);
 		ASSERT_GE(m, 0);
-		EXPECT_EQ(preserve_fd(s, m, i + 1), -EFBIG)
+		EXPECT_EQ(preserve(s, m, i + 1), -EFBIG)
 			TH_LOG("a memfd of %zu bytes", sizes[i]);
 		EXPECT_EQ(ftruncate(m, page), 0);
 		close(m);
@@ -601,10 +537,10 @@ TEST_F(luo, kho_finalize_freezes)
 	ASSERT_GE(s, 0);
 	ASSERT_GE(s2, 0);
 	ASSERT_GE(m, 0);
-	ASSERT_EQ(preserve_fd(s, m, 1), 0);
+	ASSERT_EQ(preserve(s, m, 1), 0);
 	ASSERT_EQ(kho_finalize(1), 0);
 	ASSERT_EQ(create_session(self->dev, "freeze-new"), -EBUSY);
-	ASSERT_EQ(preserve_fd(s, m, 2), -EBUSY);
+	ASSERT_EQ(preserve(s, m, 2), -EBUSY);
 	ASSERT_EQ(close(s2), 0);
 	/* Still listed in the handover until the abort */
 	ASSERT_EQ(create_session(self->dev, "freeze-closed"), -EBUSY);
@@ -648,7 +584,7 @@ TEST_F(luo, abort_frees_fdt_after_its_view)
 	for (i = 0; i < ABORT_FILES; i++) {
 		m = new_memfd(4096);
 		ASSERT_GE(m, 0);
-		ASSERT_EQ(preserve_fd(s[i % 4], m, i), 0);
+		ASSERT_EQ(preserve(s[i % 4], m, i), 0);
 		close(m);
 	}
 	/* [0] stop, [1] reads, [2] bad reads */
@@ -735,7 +671,7 @@ TEST_F(luo, preserve_does_not_block_others)
 		ASSERT_GE(pid, 0);
 		if (!pid) {
 			__atomic_store_n(&t[0], now_ms(), __ATOMIC_SEQ_CST);
-			t[2] = preserve_fd(big, m, 1);
+			t[2] = preserve(big, m, 1);
 			__atomic_store_n(&t[1], now_ms(), __ATOMIC_SEQ_CST);
 			_exit(0);
 		}
@@ -749,7 +685,7 @@ TEST_F(luo, preserve_does_not_block_others)
 			small = new_memfd(4096);
 			ASSERT_GE(s, 0);
 			ASSERT_GE(small, 0);
-			ASSERT_EQ(preserve_fd(s, small, 1), 0);
+			ASSERT_EQ(preserve(s, small, 1), 0);
 			close(small);
 			close(s);
 			end[n] = now_ms();
@@ -801,7 +737,7 @@ TEST_F(luo, finalize_waits_for_preserve)
 	ASSERT_GE(pid, 0);
 	if (!pid) {
 		__atomic_store_n(&t[0], now_ms(), __ATOMIC_SEQ_CST);
-		t[2] = preserve_fd(big, m, 1);
+		t[2] = preserve(big, m, 1);
 		__atomic_store_n(&t[1], now_ms(), __ATOMIC_SEQ_CST);
 		_exit(0);
 	}
@@ -817,9 +753,9 @@ TEST_F(luo, finalize_waits_for_preserve)
 	       size >> 20, t[1] - t[0], fin - t[1]);
 	EXPECT_GE(fin, t[1] - 5);
 	EXPECT_LT(ftruncate(m, size / 2), 0);
-	EXPECT_EQ(preserve_fd(other, m, 2), -EBUSY);
+	EXPECT_EQ(preserve(other, m, 2), -EBUSY);
 	ASSERT_EQ(kho_finalize(0), 0);
-	EXPECT_EQ(preserve_fd(other, m, 2), -EBUSY);
+	EXPECT_EQ(preserve(other, m, 2), -EBUSY);
 	close(big);
 	EXPECT_EQ(ftruncate(m, size / 2), 0);
 	close(other);

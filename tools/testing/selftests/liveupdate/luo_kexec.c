@@ -68,7 +68,8 @@
 
 #include <linux/liveupdate.h>
 
-#define LUO_DEV		"/dev/liveupdate"
+#include "luo_util.h"
+
 #define MAIN_TOKEN	42
 #define MAIN_POS	12345
 #define MAIN_SEALS	(F_SEAL_SHRINK | F_SEAL_GROW)
@@ -77,68 +78,10 @@
 #define RETRY_LIMIT	"16M"
 #define LUO_DBG		"/sys/kernel/debug/liveupdate"
 
-static int ntests, nfailed;
-
-static void result(int ok, const char *name, const char *fmt, ...)
-{
-	char diag[256] = "";
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(diag, sizeof(diag), fmt, ap);
-	va_end(ap);
-	ntests++;
-	if (!ok)
-		nfailed++;
-	printf("%sok %d %s%s%s\n", ok ? "" : "not ", ntests, name,
-	       *diag ? " # " : "", diag);
-	fflush(stdout);
-}
-
+/* The data pattern of this test */
 static uint64_t pattern(uint64_t i)
 {
-	uint64_t x = i * 0x9e3779b97f4a7c15ULL + 1;
-
-	x ^= x >> 31;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	return x ^ (x >> 29);
-}
-
-static int session(int dev, unsigned long cmd, const char *name)
-{
-	struct liveupdate_ioctl_create_session arg = { .size = sizeof(arg) };
-
-	snprintf((char *)arg.name, sizeof(arg.name), "%s", name);
-	if (ioctl(dev, cmd, &arg) < 0)
-		return -errno;
-	return arg.fd;
-}
-
-static int preserve(int s, int fd, uint64_t token)
-{
-	struct liveupdate_session_preserve_fd arg = {
-		.size = sizeof(arg), .fd = fd, .token = token,
-	};
-
-	return ioctl(s, LIVEUPDATE_SESSION_PRESERVE_FD, &arg) < 0 ? -errno : 0;
-}
-
-static int retrieve(int s, uint64_t token)
-{
-	struct liveupdate_session_retrieve_fd arg = {
-		.size = sizeof(arg), .token = token,
-	};
-
-	if (ioctl(s, LIVEUPDATE_SESSION_RETRIEVE_FD, &arg) < 0)
-		return -errno;
-	return arg.fd;
-}
-
-static int finish(int s)
-{
-	struct liveupdate_session_finish arg = { .size = sizeof(arg) };
-
-	return ioctl(s, LIVEUPDATE_SESSION_FINISH, &arg) < 0 ? -errno : 0;
+	return pattern_of(i, 1);
 }
 
 /* A memfd of @size whose first @filled bytes hold the pattern */
@@ -173,33 +116,6 @@ static long check_memfd(int fd, size_t size, size_t filled)
 			bad++;
 	munmap(p, size);
 	return bad;
-}
-
-static int daemonize(void);
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-/* A /proc/meminfo field in kB, or -1 */
-static long meminfo_kb(const char *field)
-{
-	char line[128];
-	size_t n = strlen(field);
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, n) && line[n] == ':')
-			kb = strtol(line + n + 1, NULL, 10);
-	fclose(f);
-	return kb;
 }
 
 /* The numbers that LUO_EXPECT_THP and LUO_MEMCG ask to check */
@@ -287,50 +203,7 @@ static int stage_preserve(size_t size)
 	close(m);
 	close(m2);
 	close(dev);	/* closing the device drops no session */
-	return daemonize();
-}
-
-/* Leave a daemon that keeps this process's session fds across the kexec */
-static int daemonize(void)
-{
-	int ready[2];
-	char c;
-
-	if (pipe(ready))
-		return 1;
-	switch (fork()) {
-	case -1:
-		return 1;
-	case 0:
-		close(ready[0]);
-		setsid();
-		/* Let whoever reads our output see its end */
-		freopen("/dev/null", "r", stdin);
-		freopen("/dev/null", "w", stdout);
-		freopen("/dev/null", "w", stderr);
-		c = 1;
-		if (write(ready[1], &c, 1) != 1)
-			_exit(1);
-		close(ready[1]);
-		for (;;)
-			pause();
-	}
-	close(ready[1]);
-	result(read(ready[0], &c, 1) == 1, "daemon", "holding the sessions");
-	return 0;
-}
-
-/* Write @val to @path; 0 or -errno */
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
+	return daemonize("holding the sessions");
 }
 
 /* Whether @path has a line that starts with @prefix */
@@ -346,26 +219,6 @@ static int file_has_line(const char *path, const char *prefix)
 		found = !strncmp(line, prefix, strlen(prefix));
 	fclose(f);
 	return found;
-}
-
-/* A cgroup v2 mount: the system's, or one of ours under /tmp; NULL if none */
-static const char *cgroup2_mount(void)
-{
-	static char mnt[256];
-	char dev[64], type[32];
-	int found = 0;
-	FILE *f = fopen("/proc/self/mounts", "r");
-
-	while (f && !found &&
-	       fscanf(f, "%63s %255s %31s %*s %*d %*d\n", dev, mnt, type) == 3)
-		found = !strcmp(type, "cgroup2");
-	if (f)
-		fclose(f);
-	if (found)
-		return mnt;
-	snprintf(mnt, sizeof(mnt), "/tmp/luo-cgroup2");
-	mkdir(mnt, 0755);
-	return mount("none", mnt, "cgroup2", 0, NULL) ? NULL : mnt;
 }
 
 /*
@@ -661,7 +514,7 @@ static int stage_check(size_t size, int full, int carry)
 		ret = session(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "lu-left");
 		result(ret == -ENOENT, "left_gone_enoent", "%d", ret);
 		close(dev);
-		return carry ? daemonize() : 0;
+		return carry ? daemonize("holding the sessions") : 0;
 	}
 
 	s = session(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "lu-multi");
@@ -681,7 +534,7 @@ static int stage_check(size_t size, int full, int carry)
 	check_retry(dev);
 	check_crash(dev);
 	close(dev);
-	return carry ? daemonize() : 0;
+	return carry ? daemonize("holding the sessions") : 0;
 }
 
 static int stage_nothing(void)

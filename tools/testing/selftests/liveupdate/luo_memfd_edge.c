@@ -53,39 +53,20 @@
 
 #include <linux/liveupdate.h>
 
+#include "luo_util.h"
+
 #include "../kselftest.h"
 
-#define LUO_DEV		"/dev/liveupdate"
 #define THP_SHMEM	"/sys/kernel/mm/transparent_hugepage/shmem_enabled"
 #define KEEP_TAIL	"/sys/module/memfd_luo/parameters/debug_keep_tail"
 #define KHO_FINALIZE	"/sys/kernel/debug/kho/out/finalize"
 #define PAGE		4096UL
 #define HUGE_KB		2048L
 
-static int nfailed;
-
-static void result(int ok, const char *name, const char *fmt, ...)
-{
-	char diag[256] = "";
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(diag, sizeof(diag), fmt, ap);
-	va_end(ap);
-	if (!ok)
-		nfailed++;
-	printf("%sok %s%s%s\n", ok ? "" : "not ", name, *diag ? " # " : "",
-	       diag);
-	fflush(stdout);
-}
-
+/* The data pattern of this test */
 static uint64_t pattern(uint64_t i)
 {
-	uint64_t x = i * 0x9e3779b97f4a7c15ULL + 3;
-
-	x ^= x >> 31;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	return x ^ (x >> 29);
+	return pattern_of(i, 3);
 }
 
 static uint64_t now_ms(void)
@@ -94,35 +75,6 @@ static uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
-
-/* A /proc/meminfo field in kB, or -1 */
-static long meminfo_kb(const char *field)
-{
-	char line[128];
-	size_t n = strlen(field);
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, n) && line[n] == ':')
-			kb = strtol(line + n + 1, NULL, 10);
-	fclose(f);
-	return kb;
-}
-
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -EIO;
 }
 
 /* Set shmem_enabled; true if it now reads [@mode] */
@@ -141,43 +93,6 @@ static int thp_shmem(const char *mode)
 	fclose(f);
 	snprintf(want, sizeof(want), "[%s]", mode);
 	return !!strstr(buf, want);
-}
-
-static int session(int dev, unsigned long cmd, const char *name)
-{
-	struct liveupdate_ioctl_create_session arg = { .size = sizeof(arg) };
-
-	snprintf((char *)arg.name, sizeof(arg.name), "%s", name);
-	if (ioctl(dev, cmd, &arg) < 0)
-		return -errno;
-	return arg.fd;
-}
-
-static int preserve(int s, int fd, uint64_t token)
-{
-	struct liveupdate_session_preserve_fd arg = {
-		.size = sizeof(arg), .fd = fd, .token = token,
-	};
-
-	return ioctl(s, LIVEUPDATE_SESSION_PRESERVE_FD, &arg) < 0 ? -errno : 0;
-}
-
-static int retrieve(int s, uint64_t token)
-{
-	struct liveupdate_session_retrieve_fd arg = {
-		.size = sizeof(arg), .token = token,
-	};
-
-	if (ioctl(s, LIVEUPDATE_SESSION_RETRIEVE_FD, &arg) < 0)
-		return -errno;
-	return arg.fd;
-}
-
-static int finish(int s)
-{
-	struct liveupdate_session_finish arg = { .size = sizeof(arg) };
-
-	return ioctl(s, LIVEUPDATE_SESSION_FINISH, &arg) < 0 ? -errno : 0;
 }
 
 static int open_dev(void)
@@ -438,34 +353,6 @@ static long check_grown(int fd, size_t size, size_t data)
 	return bad;
 }
 
-static int daemonize(void)
-{
-	int ready[2];
-	char c;
-
-	if (pipe(ready))
-		return 1;
-	switch (fork()) {
-	case -1:
-		return 1;
-	case 0:
-		close(ready[0]);
-		setsid();
-		freopen("/dev/null", "r", stdin);
-		freopen("/dev/null", "w", stdout);
-		freopen("/dev/null", "w", stderr);
-		c = 1;
-		if (write(ready[1], &c, 1) != 1)
-			_exit(1);
-		close(ready[1]);
-		for (;;)
-			pause();
-	}
-	close(ready[1]);
-	result(read(ready[0], &c, 1) == 1, "daemon", "holding the session");
-	return 0;
-}
-
 static int stage_preserve(void)
 {
 	int keep = !access(KEEP_TAIL, W_OK);
@@ -553,7 +440,7 @@ static int stage_preserve(void)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	close(dev);
-	return daemonize();
+	return daemonize("holding the session");
 }
 
 static int stage_check(void)
