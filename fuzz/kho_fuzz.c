@@ -20,7 +20,7 @@
 #include <stdio.h>
 
 #include "kho_shim.h"
-#include "../kernel/kexec_handover_internal.h"
+#include "../kernel/kexec_handover_check.h"
 
 #define KHO_FUZZ_BASE	((phys_addr_t)1 << 30)
 #define KHO_FUZZ_PAGES	64

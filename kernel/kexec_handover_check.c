@@ -18,7 +18,7 @@
 #include <linux/sizes.h>
 #include <linux/unaligned.h>
 
-#include "kexec_handover_internal.h"
+#include "kexec_handover_check.h"
 
 /* Deepest node the KHO root FDT may contain: root, subsystem, one spare */
 #define KHO_FDT_MAX_DEPTH	3

@@ -103,6 +103,34 @@ void __init kho_debug_scratch_only_end(void)
 			checked);
 }
 
+/* Check a freshly written map against the tracker it came from. */
+void kho_mem_map_check(struct kho_mem_track *track,
+		       struct kho_mem_chunk *first)
+{
+	struct kho_mem_chunk *chunk;
+	unsigned long bitmaps = 0, entries = kho_map_bitmaps(first), index;
+	unsigned long *bitmap;
+	unsigned int order, i;
+
+	for (chunk = first; chunk; chunk = chunk->hdr.next_phys ?
+	     phys_to_virt(chunk->hdr.next_phys) : NULL) {
+		WARN_ON(chunk->hdr.order > MAX_PAGE_ORDER);
+		WARN_ON(chunk->hdr.num_elms > KHO_MEM_CHUNK_ENTRIES);
+		for (i = 0; i < chunk->hdr.num_elms; i++) {
+			struct kho_mem_bitmap_entry *e = &chunk->entries[i];
+
+			WARN_ON(!PAGE_ALIGNED(e->bitmap_phys));
+			WARN_ON(PHYS_PFN(e->phys_start) %
+				(KHO_BITMAP_BITS << chunk->hdr.order));
+		}
+	}
+	for (order = 0; order < NR_PAGE_ORDERS; order++)
+		xa_for_each(&track->orders[order], index, bitmap)
+			bitmaps++;
+	WARN(entries != bitmaps, "memory map has %lu entries for %lu bitmaps\n",
+	     entries, bitmaps);
+}
+
 /* ---- fault injection ----------------------------------------------------- */
 
 enum kho_fault {

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Kexec HandOver internals shared with the KUnit suite and lib/test_kho.c.
- * Nothing here is API for the rest of the kernel.
+ * Kexec HandOver internals shared by the files of KHO, the KUnit suite and
+ * the benchmark module.  Nothing here is API for the rest of the kernel.
+ * The checker of an incoming handover has its own header,
+ * kexec_handover_check.h, and uses nothing declared here.
  */
 #ifndef _KERNEL_KEXEC_HANDOVER_INTERNAL_H
 #define _KERNEL_KEXEC_HANDOVER_INTERNAL_H
@@ -17,6 +19,8 @@
 #include <linux/percpu-rwsem.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
+
+#include "kexec_handover_check.h"
 
 /**
  * struct kho_mem_track - record of preserved folios
@@ -57,6 +61,7 @@ int kho_mem_serialize(struct kho_mem_track *track,
 		      struct kho_mem_chunk **first);
 void kho_mem_chunks_free(struct kho_mem_track *track,
 			 struct kho_mem_chunk *first);
+unsigned long kho_map_bitmaps(struct kho_mem_chunk *chunk);
 
 /**
  * struct kho_subtree - a subsystem blob added by kho_add_subtree()
@@ -132,15 +137,30 @@ int kho_out_abort(struct kho_out *out);
 int kho_out_change_notifier(struct kho_out *out, struct notifier_block *nb,
 			    bool add);
 
-/* kexec_handover.c and kexec_handover_scratch.c */
-void kho_disable(void);
-void kho_scratch_debugfs(struct dentry *dir);
+/* kexec_handover.c */
+extern struct kho_out kho_out;
+int kho_abort_checked(struct kho_out *out);
 
-/* Incoming handover: kexec_handover_scratch.c tells kexec_handover.c */
-void kho_in_set_fdt(phys_addr_t fdt_phys);
+/* kexec_handover_scratch.c */
+extern bool kho_enable;
+extern bool kho_failed;
+void kho_disable(void);
+extern struct kho_scratch_entry *kho_scratch;
+extern unsigned int kho_scratch_cnt;
+extern phys_addr_t kho_scratch_used[];
+extern struct kho_scratch_entry kho_scratch_in[];
+extern bool kho_cold_reserved;
+extern bool kho_scratch_marked;
+phys_addr_t kho_reserved_in(phys_addr_t start, phys_addr_t end);
+void kho_scratch_report(void);
+void kho_scratch_debugfs(struct dentry *dir);
 
 /* kexec_handover_restore.c */
 struct seq_file;
+void kho_in_set_fdt(phys_addr_t fdt_phys);
+void kho_debugfs_in(struct dentry *root);
+void kho_restore_pages(struct page *page, unsigned int order, bool compound);
+struct page *kho_take_folio(phys_addr_t phys, int *order);
 int kho_in_index_alloc(unsigned long end_pfn);
 void kho_in_index_add(unsigned int order, phys_addr_t start,
 		      unsigned long *bits, unsigned int folios);
@@ -149,90 +169,6 @@ bool kho_in_index_has(unsigned int order, phys_addr_t start,
 void kho_in_unindexed(unsigned long folios, unsigned long pages);
 int kho_preserved_folio(unsigned long pfn, unsigned long *head);
 int kho_unrestored_show(struct seq_file *m, void *v);
-
-/*
- * Upper bound on the root FDT buffer (this kernel writes one page): boot
- * maps it whole before it trusts anything else of the handover
- */
-#define KHO_FDT_MAX_SIZE	(64 * 1024)
-
-/* Upper bound on scratch regions: lowmem, global and one per node */
-#define KHO_SCRATCH_MAX		(2 + MAX_NUMNODES)
-
-/**
- * struct kho_check - an incoming handover and the memory it lives in
- * @h:       what the previous kernel handed over
- * @scratch: the scratch list, in memory the checker may read; the number
- *           of entries is derived from @h.scratch_len
- * @end_pfn: end of memory; bounds the length of the chunk list
- * @is_ram:  whether [@addr, @addr + @len) is RAM
- * @va:      a pointer through which to read the page at @addr, which has
- *           passed @is_ram
- * @claim:   for kho_claim_map(): reserve [@addr, @addr + @len), part of a
- *           map page or of a run of folios of @order; 0, -EBUSY if any of
- *           it is reserved already, or -ENOMEM
- * @unclaim: release what @claim reserved
- * @priv:    for the owner of the callbacks
- * @why:     where a refusal that names a version is written
- *
- * At boot the callbacks are memblock and the direct map; the KUnit suite
- * backs them with a buffer posing as physical memory.
- */
-struct kho_check {
-	struct kho_handover h;
-	const struct kho_scratch_entry *scratch;
-	unsigned long end_pfn;
-	bool (*is_ram)(const struct kho_check *c, phys_addr_t addr, u64 len);
-	const void *(*va)(const struct kho_check *c, phys_addr_t addr);
-	int (*claim)(struct kho_check *c, phys_addr_t addr, u64 len,
-		     unsigned int order);
-	void (*unclaim)(struct kho_check *c, phys_addr_t addr, u64 len);
-	void *priv;
-	char why[128];
-};
-
-static inline unsigned int kho_check_nr_scratch(const struct kho_check *c)
-{
-	return c->h.scratch_len / sizeof(*c->scratch);
-}
-
-/**
- * struct kho_map_visitor - what kho_check_map() does with a valid map
- * @run:      called for each run of preserved folios of one order
- * @bitmap:   if set, called for each bitmap page (instead of @map_page) once
- *            its runs were visited, with the order and start of its entry
- *            and the number of folios it holds; it may write to the page
- *            (a claimed map is the reader's)
- * @map_page: called for each chunk page, and each bitmap page unless
- *            @bitmap is set, once it has been read
- * @priv:     for the owner of the callbacks
- */
-struct kho_map_visitor {
-	void (*run)(const struct kho_map_visitor *v, phys_addr_t base,
-		    u64 len, unsigned int order);
-	void (*bitmap)(const struct kho_map_visitor *v, unsigned int order,
-		       phys_addr_t start, void *page, unsigned int folios);
-	void (*map_page)(const struct kho_map_visitor *v, phys_addr_t phys,
-			 const void *page);
-	void *priv;
-};
-
-/* kexec_handover_check.c */
-#define KHO_BITMAP_LONGS	(KHO_BITMAP_BITS / BITS_PER_LONG)
-unsigned long kho_bitmap_next(const unsigned long *bits, unsigned long bit,
-			      bool clear);
-int kho_scratch_overlaps(const struct kho_scratch_entry *scratch,
-			 unsigned int nr, phys_addr_t addr, u64 len);
-const char *kho_check_layout(const struct kho_check *c);
-const char *kho_check_scratch(const struct kho_check *c);
-const char *kho_check_root(struct kho_check *c, const void *fdt);
-const char *kho_check_fdt(struct kho_check *c, phys_addr_t *map);
-extern struct kho_abi_record kho_abi_root;
-const char *kho_check_map(const struct kho_check *c, phys_addr_t first,
-			  const struct kho_map_visitor *v);
-const char *kho_claim_map(struct kho_check *c, phys_addr_t first,
-			  const struct kho_map_visitor *v);
-const char *kho_check_handover(struct kho_check *c, phys_addr_t *map);
 
 /* kexec_handover_abi.c */
 void kho_abi_debugfs(struct dentry *dir);
@@ -244,6 +180,8 @@ void kho_debug_scratch_only_end(void);
 int kho_debug_fault(struct kho_out *out, struct kho_handover *h);
 int kho_debug_fault_unfinalized(void);
 void kho_debug_debugfs(struct dentry *dir);
+void kho_mem_map_check(struct kho_mem_track *track,
+		       struct kho_mem_chunk *first);
 #else
 static inline void kho_debug_scratch_only_begin(void) { }
 static inline void kho_debug_scratch_only_end(void) { }
@@ -259,6 +197,8 @@ static inline int kho_debug_fault_unfinalized(void)
 }
 
 static inline void kho_debug_debugfs(struct dentry *dir) { }
+static inline void kho_mem_map_check(struct kho_mem_track *track,
+				     struct kho_mem_chunk *first) { }
 #endif
 
 #endif /* _KERNEL_KEXEC_HANDOVER_INTERNAL_H */

@@ -8,14 +8,17 @@
 
 #include <linux/atomic.h>
 #include <linux/bitmap.h>
+#include <linux/debugfs.h>
 #include <linux/init.h>
 #include <linux/kexec_handover.h>
+#include <linux/libfdt.h>
 #include <linux/memblock.h>
 #include <linux/mm.h>
 #include <linux/pgalloc_tag.h>
 #include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/unaligned.h>
 #include <linux/vmalloc.h>
 
 #include "../mm/internal.h"
@@ -285,8 +288,8 @@ static int kho_in_order(unsigned long pfn)
  * each allocation is marked as having no allocation tag (it was never
  * allocated here), and the pages count as managed again.
  */
-static void kho_restore_pages(struct page *page, unsigned int order,
-			      bool compound)
+void kho_restore_pages(struct page *page, unsigned int order,
+		       bool compound)
 {
 	unsigned long i, nr = 1UL << order;
 
@@ -309,7 +312,7 @@ static void kho_restore_pages(struct page *page, unsigned int order,
  * of whatever order it has (returned in *@order).  NULL if there is none
  * still to be restored, or someone else took it first.
  */
-static struct page *kho_take_folio(phys_addr_t phys, int *order)
+struct page *kho_take_folio(phys_addr_t phys, int *order)
 {
 	unsigned long pfn = PHYS_PFN(phys);
 	struct page *page;
@@ -440,104 +443,6 @@ void *kho_restore_phys(phys_addr_t phys, size_t size)
 }
 EXPORT_SYMBOL_GPL(kho_restore_phys);
 
-/*
- * Restore the folios listed by one vmalloc chunk into @pages; the count of
- * folios restored so far is in *@done.  False if the chunk is corrupt.
- */
-static bool kho_restore_vmalloc_chunk(const struct kho_vmalloc_chunk *chunk,
-				      const struct kho_vmalloc *pres,
-				      struct page **pages, unsigned int *done)
-{
-	unsigned int i, j;
-
-	if (chunk->hdr.num_elms > KHO_VMALLOC_CHUNK_ENTRIES ||
-	    chunk->hdr.num_elms > pres->nr_folios - *done)
-		return false;
-	for (i = 0; i < chunk->hdr.num_elms; i++) {
-		int order = pres->order;
-		struct page *page = kho_take_folio(chunk->phys[i], &order);
-
-		if (!page)
-			return false;
-		kho_restore_pages(page, order, false);
-		for (j = 0; j < 1U << order; j++)
-			pages[((unsigned long)*done << order) + j] = page + j;
-		(*done)++;
-	}
-	return true;
-}
-
-/**
- * kho_restore_vmalloc() - map a vmalloc area preserved by the previous kernel
- * @preservation: handle written by kho_preserve_vmalloc() and handed over
- *
- * Restores every page of the area and maps them, in their original order,
- * at a new virtual address.  The caller owns the area and frees it with
- * vfree(), which also frees the pages.  The page list the previous kernel
- * wrote is freed.  The mapping uses small pages even if the area was
- * mapped with huge pages before.
- *
- * Context: Process context; may sleep.
- * Return: the address of the area, or NULL (with a warning) if the handle
- * is corrupt, a page was not preserved or already restored, or memory ran
- * out.  Pages restored before a failure are freed: the area is lost.
- */
-void *kho_restore_vmalloc(const struct kho_vmalloc *preservation)
-{
-	struct kho_vmalloc pres = *preservation;
-	phys_addr_t phys = pres.first;
-	unsigned long i, nr_pages;
-	unsigned int done = 0;
-	struct page **pages;
-	void *addr;
-	bool ok;
-
-	if (!kho_is_enabled())
-		return NULL;
-	nr_pages = (unsigned long)pres.nr_folios << min_t(u16, pres.order,
-							  MAX_PAGE_ORDER);
-	if (!phys || !pres.nr_folios || pres.reserved ||
-	    pres.order > MAX_PAGE_ORDER || nr_pages > totalram_pages()) {
-		pr_warn("cannot restore vmalloc area: corrupt handle (first %#llx, %u folios of order %u)\n",
-			pres.first, pres.nr_folios, pres.order);
-		return NULL;
-	}
-	pages = kvmalloc_array(nr_pages, sizeof(*pages), GFP_KERNEL);
-	if (!pages)
-		return NULL;
-
-	/* Each chunk is restored before it is read, so a loop cannot recur */
-	while (phys && done < pres.nr_folios) {
-		struct folio *folio = kho_restore_folio(phys);
-
-		if (!folio)
-			break;
-		ok = !folio_order(folio) &&
-		     kho_restore_vmalloc_chunk(folio_address(folio), &pres,
-					       pages, &done);
-		phys = ok ? ((struct kho_vmalloc_chunk *)
-			     folio_address(folio))->hdr.next_phys : 0;
-		folio_put(folio);
-		if (!ok)
-			break;
-	}
-	addr = NULL;
-	if (done == pres.nr_folios && !phys)
-		addr = vmap(pages, nr_pages, VM_MAP | VM_MAP_PUT_PAGES,
-			    PAGE_KERNEL);
-	if (addr)
-		return addr;
-
-	pr_warn("cannot restore vmalloc area at %#llx: %u of %u folios found in its page list%s\n",
-		pres.first, done, pres.nr_folios,
-		done == pres.nr_folios ? ", or out of memory" : "");
-	for (i = 0; i < ((unsigned long)done << pres.order); i++)
-		__free_page(pages[i]);
-	kvfree(pages);
-	return NULL;
-}
-EXPORT_SYMBOL_GPL(kho_restore_vmalloc);
-
 /* debugfs kho/in/unrestored */
 int kho_unrestored_show(struct seq_file *m, void *v)
 {
@@ -558,3 +463,158 @@ static int __init kho_report_unrestored(void)
 	return 0;
 }
 late_initcall_sync(kho_report_unrestored);
+
+/* ---- incoming subtrees ------------------------------------------------ */
+
+static phys_addr_t kho_in_fdt __ro_after_init;
+
+void __init kho_in_set_fdt(phys_addr_t fdt_phys)
+{
+	kho_in_fdt = fdt_phys;
+}
+
+/**
+ * struct kho_in_subtree - copy of a handed-over subsystem FDT, for debugfs
+ * @list: entry in kho_in_subtrees
+ * @blob: the copy
+ * @name: the subsystem's name
+ */
+struct kho_in_subtree {
+	struct list_head list;
+	struct debugfs_blob_wrapper blob;
+	char name[];
+};
+
+static LIST_HEAD(kho_in_subtrees);
+
+/*
+ * A subsystem FDT lies in a preserved folio and is its owner's to restore
+ * and free, so debugfs shows a copy taken before any owner can run.  A
+ * child whose FDT does not lie whole in one preserved folio, or is not an
+ * FDT, is only named in the log.
+ */
+static void __init kho_in_copy_subtree(const void *fdt, int off)
+{
+	const char *name = fdt_get_name(fdt, off, NULL);
+	unsigned long head, end;
+	struct kho_in_subtree *sub;
+	const void *blob;
+	const u64 *prop;
+	phys_addr_t phys;
+	int order, len;
+
+	prop = fdt_getprop(fdt, off, KHO_FDT_SUB_TREE_PROP_NAME, &len);
+	if (!name || !prop || len != sizeof(*prop))
+		goto bad;
+	phys = get_unaligned(prop);
+	order = kho_preserved_folio(PHYS_PFN(phys), &head);
+	if (order < 0 || !IS_ALIGNED(phys, sizeof(u64)))
+		goto bad;
+	end = PFN_PHYS(head + (1UL << order));
+	blob = phys_to_virt(phys);
+	if (end - phys < sizeof(struct fdt_header) || fdt_check_header(blob) ||
+	    fdt_totalsize(blob) > end - phys)
+		goto bad;
+
+	len = strlen(name) + 1;
+	sub = kzalloc(struct_size(sub, name, len), GFP_KERNEL);
+	if (!sub)
+		return;
+	sub->blob.data = kmemdup(blob, fdt_totalsize(blob), GFP_KERNEL);
+	if (!sub->blob.data) {
+		kfree(sub);
+		return;
+	}
+	sub->blob.size = fdt_totalsize(blob);
+	strscpy(sub->name, name, len);
+	list_add_tail(&sub->list, &kho_in_subtrees);
+	return;
+bad:
+	pr_warn("handed-over subtree '%s' has no valid FDT in preserved memory; not shown in debugfs\n",
+		name ? name : "?");
+}
+
+/*
+ * Copy the subsystem FDTs for debugfs, and take the root FDT, which the
+ * previous kernel preserved like any folio, for good: it is read by
+ * kho_retrieve_subtree() and shown in debugfs for the whole uptime.  An
+ * early initcall like kho_init(), which runs first: kexec_handover.o is
+ * linked before this file.
+ */
+static int __init kho_in_init(void)
+{
+	unsigned long head;
+	const void *fdt;
+	int off;
+
+	if (!kho_enable || !kho_in_fdt)
+		return 0;
+	if (!kho_preserved_folio(PHYS_PFN(kho_in_fdt), &head) &&
+	    head == PHYS_PFN(kho_in_fdt))
+		kho_restore_folio(kho_in_fdt);
+	fdt = phys_to_virt(kho_in_fdt);
+	fdt_for_each_subnode(off, fdt, 0)
+		kho_in_copy_subtree(fdt, off);
+	return 0;
+}
+early_initcall(kho_in_init);
+
+/**
+ * kho_retrieve_subtree() - find a subtree handed over by the previous kernel
+ * @name: subsystem name given to kho_add_subtree()
+ * @phys: set to the physical address of the subsystem's FDT
+ *
+ * The subsystem's FDT stays reserved; it is the subsystem's to read, and to
+ * restore with kho_restore_folio() if it wants the memory back.
+ *
+ * Context: Any context.
+ * Return: 0 with *@phys set; -EOPNOTSUPP if KHO is disabled, -ENOENT if
+ * there was no handover or it has no such subtree, -EINVAL if the subtree
+ * has no valid "fdt" property.
+ */
+int kho_retrieve_subtree(const char *name, phys_addr_t *phys)
+{
+	const void *fdt;
+	const u64 *val;
+	int off, len;
+
+	if (!kho_enable)
+		return -EOPNOTSUPP;
+	if (!kho_in_fdt)
+		return -ENOENT;
+	fdt = phys_to_virt(kho_in_fdt);
+	off = fdt_subnode_offset(fdt, 0, name);
+	if (off < 0)
+		return -ENOENT;
+	val = fdt_getprop(fdt, off, KHO_FDT_SUB_TREE_PROP_NAME, &len);
+	if (!val || len != sizeof(*val))
+		return -EINVAL;
+	*phys = get_unaligned(val);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kho_retrieve_subtree);
+
+DEFINE_SHOW_ATTRIBUTE(kho_unrestored);
+
+/*
+ * kho/in/ on a boot that received a handover: fdt, sub_fdts/<name>, and
+ * unrestored, what is still preserved and not yet restored.
+ */
+void __init kho_debugfs_in(struct dentry *root)
+{
+	static struct debugfs_blob_wrapper fdt_blob;
+	struct kho_in_subtree *sub;
+	struct dentry *in, *subs;
+
+	if (!kho_in_fdt)
+		return;
+	in = debugfs_create_dir("in", root);
+	subs = debugfs_create_dir("sub_fdts", in);
+	fdt_blob.data = phys_to_virt(kho_in_fdt);
+	fdt_blob.size = fdt_totalsize(fdt_blob.data);
+	debugfs_create_blob("fdt", 0400, in, &fdt_blob);
+	list_for_each_entry(sub, &kho_in_subtrees, list)
+		debugfs_create_blob(sub->name, 0400, subs, &sub->blob);
+	debugfs_create_file("unrestored", 0400, in, NULL,
+			    &kho_unrestored_fops);
+}

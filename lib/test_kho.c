@@ -30,10 +30,9 @@
  * (scripts/bench.sh); every_order=1 makes sure that every order is there,
  * many times over, and min_phys= and max_phys= where.
  *
- * With bench=1 the module instead measures the cost of the tracker on a
- * private instance with synthetic page frame numbers (and, if KHO is
- * enabled, of the public API on real folios), prints one "kho-bench:" line
- * per figure and loads without preserving anything.
+ * It uses only the public API (include/linux/kexec_handover.h), as any
+ * other user of KHO; the benchmark of the tracker is a module of its own,
+ * kexec_handover_bench (kernel/kexec_handover_bench.c).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -51,8 +50,6 @@
 #include <linux/timekeeping.h>
 #include <linux/vmalloc.h>
 #include <linux/xxhash.h>
-
-#include "../kernel/kexec_handover_internal.h"
 
 #define KHO_TEST_COMPAT		"kho-test-v3"
 #define KHO_TEST_VERSION	3
@@ -89,10 +86,6 @@ static const struct kernel_param_ops max_mem_ops = {
 };
 module_param_cb(max_mem, &max_mem_ops, &max_mem, 0444);
 MODULE_PARM_DESC(max_mem, "bytes of random folios to preserve (K/M/G suffix allowed, default 64M)");
-
-static bool bench;
-module_param(bench, bool, 0444);
-MODULE_PARM_DESC(bench, "measure the tracker instead of preserving memory");
 
 static int order = -1;
 module_param(order, int, 0444);
@@ -463,171 +456,6 @@ err_free:
 	return err;
 }
 
-/* ---- benchmark ---------------------------------------------------------- */
-
-/* Synthetic pfns start at 4 GiB so they look like real high memory. */
-#define KHO_BENCH_BASE_PFN	(SZ_4G >> PAGE_SHIFT)
-
-/*
- * A private tracker for a benchmark.  It is allocated, not on the stack: one
- * xarray per order is too big a frame with lockdep and KASAN.
- */
-static struct kho_mem_track *kho_bench_track(void)
-{
-	struct kho_mem_track *track = kzalloc(sizeof(*track), GFP_KERNEL);
-
-	if (track)
-		kho_mem_track_init(track);
-	else
-		pr_err("benchmark: out of memory\n");
-	return track;
-}
-
-static void kho_bench_track_free(struct kho_mem_track *track)
-{
-	kho_mem_track_destroy(track);
-	kfree(track);
-}
-
-static void kho_bench_preserve(unsigned int order, unsigned long n)
-{
-	struct kho_mem_track *track = kho_bench_track();
-	unsigned long i, pfn;
-	u64 t0, t1, t2;
-	int err = 0;
-
-	if (!track)
-		return;
-	t0 = ktime_get_ns();
-	for (i = 0; i < n && !err; i++) {
-		pfn = KHO_BENCH_BASE_PFN + (i << order);
-		err = kho_mem_preserve(track, pfn, order) < 0;
-	}
-	t1 = ktime_get_ns();
-	for (i = 0; i < n && !err; i++) {
-		pfn = KHO_BENCH_BASE_PFN + (i << order);
-		err = kho_mem_unpreserve(track, pfn, order);
-	}
-	t2 = ktime_get_ns();
-	kho_bench_track_free(track);
-	if (err) {
-		pr_err("benchmark preserve order=%u failed\n", order);
-		return;
-	}
-	pr_info("kho-bench: preserve order=%u n=%lu ns_per_folio=%llu\n",
-		order, n, div64_u64(t1 - t0, n));
-	pr_info("kho-bench: unpreserve order=%u n=%lu ns_per_folio=%llu\n",
-		order, n, div64_u64(t2 - t1, n));
-}
-
-/* pfn of the i-th page of a layout */
-static unsigned long kho_bench_pfn(const char *layout, unsigned long i)
-{
-	switch (layout[0]) {
-	case 'd':	/* dense: consecutive pages */
-		return KHO_BENCH_BASE_PFN + i;
-	case 's':	/* sparse: one page per 2 MiB */
-		return KHO_BENCH_BASE_PFN + i * (SZ_2M >> PAGE_SHIFT);
-	default:	/* random: anywhere in 64 GiB */
-		return KHO_BENCH_BASE_PFN +
-		       get_random_u32_below(SZ_64G >> PAGE_SHIFT);
-	}
-}
-
-static void kho_bench_layout(const char *layout, unsigned long n)
-{
-	struct kho_mem_track *track = kho_bench_track();
-	unsigned long i, pages = 0, bytes, map_bytes, chunks = 0, milli;
-	struct kho_mem_chunk *first, *chunk;
-	u64 t0, t1;
-	int ret;
-
-	if (!track)
-		return;
-	for (i = 0; i < n; i++) {
-		ret = kho_mem_preserve(track, kho_bench_pfn(layout, i), 0);
-		if (ret < 0)
-			goto out;
-		pages += ret;	/* random layouts may repeat a page */
-	}
-	/* The tracker proper: its bitmaps (xarray nodes are not counted) */
-	bytes = atomic_long_read(&track->nr_pages) * PAGE_SIZE;
-	t0 = ktime_get_ns();
-	ret = kho_mem_serialize(track, &first);
-	t1 = ktime_get_ns();
-	if (ret)
-		goto out;
-	for (chunk = first; chunk; chunk = chunk->hdr.next_phys ?
-	     phys_to_virt(chunk->hdr.next_phys) : NULL)
-		chunks++;
-
-	map_bytes = atomic_long_read(&track->nr_pages) * PAGE_SIZE - bytes;
-	milli = div64_ul(bytes * 8 * 1000, pages);
-	pr_info("kho-bench: tracker layout=%s pages=%lu bytes=%lu bits_per_page=%lu.%03lu limit_bits_per_page=1\n",
-		layout, pages, bytes, milli / 1000, milli % 1000);
-	pr_info("kho-bench: serialize layout=%s pages=%lu chunks=%lu map_bytes=%lu ns=%llu\n",
-		layout, pages, chunks, map_bytes, t1 - t0);
-	kho_mem_chunks_free(track, first);
-out:
-	if (ret < 0)
-		pr_err("benchmark layout=%s failed (%d)\n", layout, ret);
-	kho_bench_track_free(track);
-}
-
-/* Preserve and unpreserve @n real folios of @order through the public API. */
-static void kho_bench_api(unsigned int order, unsigned int n)
-{
-	struct folio **folios;
-	unsigned int i, got;
-	u64 t0, t1, t2;
-	int err = 0;
-
-	folios = kvcalloc(n, sizeof(*folios), GFP_KERNEL);
-	if (!folios)
-		return;
-	for (got = 0; got < n; got++) {
-		folios[got] = folio_alloc(GFP_KERNEL | __GFP_NOWARN, order);
-		if (!folios[got])
-			break;
-	}
-	if (!got)
-		goto out;
-
-	t0 = ktime_get_ns();
-	for (i = 0; i < got && !err; i++)
-		err = kho_preserve_folio(folios[i]);
-	t1 = ktime_get_ns();
-	for (i = 0; i < got; i++)
-		kho_unpreserve_folio(folios[i]);
-	t2 = ktime_get_ns();
-	if (err) {
-		pr_err("benchmark api order=%u failed (%d)\n", order, err);
-		goto out;
-	}
-	pr_info("kho-bench: api-preserve order=%u n=%u ns_per_folio=%llu\n",
-		order, got, div64_u64(t1 - t0, got));
-	pr_info("kho-bench: api-unpreserve order=%u n=%u ns_per_folio=%llu\n",
-		order, got, div64_u64(t2 - t1, got));
-out:
-	for (i = 0; i < got; i++)
-		folio_put(folios[i]);
-	kvfree(folios);
-}
-
-static void kho_test_bench(void)
-{
-	kho_bench_preserve(0, SZ_1G >> PAGE_SHIFT);
-	kho_bench_preserve(9, SZ_8G >> (PAGE_SHIFT + 9));
-	kho_bench_layout("dense", SZ_1G >> PAGE_SHIFT);
-	kho_bench_layout("sparse", SZ_128M >> PAGE_SHIFT);
-	kho_bench_layout("random", SZ_128M >> PAGE_SHIFT);
-	if (kho_is_enabled()) {
-		/* 32 MiB of real memory each */
-		kho_bench_api(0, SZ_32M >> PAGE_SHIFT);
-		kho_bench_api(9, SZ_32M >> (PAGE_SHIFT + 9));
-	}
-}
-
 /* ---- restore: check what the previous kernel handed over ---------------- */
 
 static const void *kho_test_prop(const void *fdt, const char *name, int size)
@@ -841,10 +669,6 @@ out:
 
 static int __init kho_test_init(void)
 {
-	if (bench) {
-		kho_test_bench();
-		return 0;
-	}
 	int err;
 
 	if (!kho_is_enabled()) {
@@ -865,8 +689,7 @@ module_init(kho_test_init);
 
 static void __exit kho_test_exit(void)
 {
-	if (!bench)
-		kho_abi_unregister(&kho_test_abi);
+	kho_abi_unregister(&kho_test_abi);
 	if (!kho_test.nb.notifier_call)
 		return;
 	/*
@@ -884,4 +707,3 @@ module_exit(kho_test_exit);
 
 MODULE_DESCRIPTION("Kexec HandOver test: preserve random folios across kexec");
 MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(KHO_TESTS);

@@ -640,6 +640,25 @@ static long long now_ms(void)
 }
 
 /*
+ * Preserve @m in session @big from a child: t[0] and t[1] are when its
+ * ioctl began and returned (ms), t[2] its result.  The child's PID, or -1.
+ */
+static pid_t preserve_in_child(int big, int m, long long *t)
+{
+	pid_t pid;
+
+	memset(t, 0, 3 * sizeof(*t));
+	pid = fork();
+	if (!pid) {
+		__atomic_store_n(&t[0], now_ms(), __ATOMIC_SEQ_CST);
+		t[2] = preserve(big, m, 1);
+		__atomic_store_n(&t[1], now_ms(), __ATOMIC_SEQ_CST);
+		_exit(0);
+	}
+	return pid;
+}
+
+/*
  * Preserving a big sparse memfd takes long: every hole is filled and every
  * folio pinned.  Other sessions must not wait for it: while a child
  * preserves one, the parent creates a session, preserves a small memfd in
@@ -666,15 +685,8 @@ TEST_F(luo, preserve_does_not_block_others)
 
 		ASSERT_GE(big, 0);
 		ASSERT_GE(m, 0);
-		memset(t, 0, 3 * sizeof(*t));
-		pid = fork();
+		pid = preserve_in_child(big, m, t);
 		ASSERT_GE(pid, 0);
-		if (!pid) {
-			__atomic_store_n(&t[0], now_ms(), __ATOMIC_SEQ_CST);
-			t[2] = preserve(big, m, 1);
-			__atomic_store_n(&t[1], now_ms(), __ATOMIC_SEQ_CST);
-			_exit(0);
-		}
 		for (n = 0; n < 256 && !__atomic_load_n(&t[1], __ATOMIC_SEQ_CST);
 		     n++) {
 			int s, small;
@@ -732,15 +744,8 @@ TEST_F(luo, finalize_waits_for_preserve)
 	ASSERT_GE(big, 0);
 	ASSERT_GE(other, 0);
 	ASSERT_GE(m, 0);
-	memset(t, 0, 3 * sizeof(*t));
-	pid = fork();
+	pid = preserve_in_child(big, m, t);
 	ASSERT_GE(pid, 0);
-	if (!pid) {
-		__atomic_store_n(&t[0], now_ms(), __ATOMIC_SEQ_CST);
-		t[2] = preserve(big, m, 1);
-		__atomic_store_n(&t[1], now_ms(), __ATOMIC_SEQ_CST);
-		_exit(0);
-	}
 	while (!__atomic_load_n(&t[0], __ATOMIC_SEQ_CST))
 		usleep(1000);
 	usleep(50000);
