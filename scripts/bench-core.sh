@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Benchmark of the KHO tracker and preserve API.  Boots RUNS (default 3)
-# guests with kho=on; in each, test_kho bench=1 measures in the kernel
+# guests with kho=on; in each, the kexec_handover_bench module measures
 # (ktime around the loops) and prints "kho-bench:" lines.  Prints the
 # median of every figure with its spread (min-max) as a markdown table,
 # also written to build/bench/core.md.

@@ -29,6 +29,7 @@ are the commands; the other lines are what they print.  guest/scenario/
 kho-guide runs them, unchanged, through real KHO kexecs.
 """
 
+import glob
 import os
 import re
 import sys
@@ -39,12 +40,13 @@ GUIDE = os.path.join(TOP, "Documentation/admin-guide/mm/kho.rst")
 # The KHO and live update code whose messages an operator may see.  The
 # KUnit suite and the test modules (lib/test_kho*.c) are left out: they
 # report to the person testing, documented in core-api/kho.
-SOURCES = [
-    "kernel/kexec_handover.c",
-    "kernel/kexec_handover_check.c",
-    "kernel/kexec_handover_scratch.c",
-    "kernel/kexec_handover_restore.c",
-    "kernel/kexec_handover_debug.c",
+# KHO is kernel/kexec_handover*.c, one file per concern, less the KUnit
+# suite and the benchmark module.
+KHO_SOURCES = sorted(
+    os.path.relpath(f, TOP)
+    for f in glob.glob(os.path.join(TOP, "kernel/kexec_handover*.c"))
+    if not f.endswith(("_test.c", "_bench.c")))
+SOURCES = KHO_SOURCES + [
     "kernel/liveupdate/luo_core.c",
     "kernel/liveupdate/luo_debug.c",
     "kernel/liveupdate/luo_file.c",
@@ -62,6 +64,7 @@ PATCHES = [
 # Files whose functions return (or assign to "why") the reason a refusal
 # message prints with its %s
 REASON_SOURCES = [
+    "kernel/kexec_handover_boot.c",
     "kernel/kexec_handover_check.c",
     "kernel/kexec_handover_scratch.c",
     "kernel/liveupdate/luo_session.c",
