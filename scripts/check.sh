@@ -16,6 +16,7 @@ if ! flock -n 9; then
 fi
 
 rm -rf "$KHO_RESULTS"
+echo "kho: disk: $(df -h "$KHO_TOP" | awk 'NR == 2 { print $4 " free of " $2 }') at the start"
 mkdir -p "$KHO_RESULTS"
 
 # run_test NAME COMMAND...: COMMAND prints KTAP on stdout.  A command that
@@ -169,9 +170,14 @@ run_test check-distro "$KHO_TOP/scripts/check-distro.sh"
 
 # The failures again, just above the summary: a CI log that keeps only
 # its tail still says which tests failed
+# and, from its stderr, why
 for tap in "$KHO_RESULTS"/*.tap; do
-	grep -E '^not ok [0-9]+' "$tap" | sed "s/^/kho: failed: $(basename "$tap" .tap): /"
+	name=$(basename "$tap" .tap)
+	grep -qE '^not ok [0-9]+' "$tap" || continue
+	grep -E '^not ok [0-9]+' "$tap" | sed "s/^/kho: failed: $name: /"
+	tail -3 "$KHO_RESULTS/$name.err" 2>/dev/null | cut -c1-200 | sed "s/^/kho: $name! /"
 done
+echo "kho: disk: $(df -h "$KHO_TOP" | awk 'NR == 2 { print $4 " free of " $2 }') at the end"
 pass=$(cat "$KHO_RESULTS"/*.tap | grep -cE '^ok [0-9]+')
 fail=$(cat "$KHO_RESULTS"/*.tap | grep -cE '^not ok [0-9]+')
 echo "kho: $pass passed, $fail failed" | tee "$KHO_RESULTS/summary"

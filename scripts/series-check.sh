@@ -244,8 +244,11 @@ for p in $patches; do
 	fi
 	kdoc "$work/kdoc.before" "${files[@]}"
 
-	if ! git -C "$tree" am -q "$p" >&2; then
-		presult "$key" 1 "am:$short" "git am failed on a pristine base"
+	if ! am_out=$(git -C "$tree" am -q "$p" 2>&1); then
+		echo "$am_out" >&2
+		presult "$key" 1 "am:$short" "git am failed on a pristine base: $(df -h "$tree" |
+			awk 'NR == 2 { print $4 " free" }'); $(echo "$am_out" | grep -m1 -E 'error|fatal|failed' |
+			tr -d '\t')"
 		git -C "$tree" am --abort >/dev/null 2>&1
 		break
 	fi

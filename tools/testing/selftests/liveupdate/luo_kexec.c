@@ -355,7 +355,7 @@ static void check_retry(int dev)
 	why = memcg_make("luo-retry", RETRY_LIMIT, retry_cg, retry_home,
 			 sizeof(retry_cg));
 	if (why) {
-		printf("ok %d retry_over_memcg_limit # SKIP %s\n", ++ntests, why);
+		skip("retry_over_memcg_limit", why);
 		/* Still take the session, so the next kernel gets no more */
 		ret = session(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "lu-retry");
 		result(ret >= 0 && finish(ret) == 0, "retry_finish", "%d", ret);
@@ -370,8 +370,7 @@ static void check_retry(int dev)
 	       "%s: %d (%s)", child_how(status), r.fail, strerror(-r.fail));
 	ret = file_has_line(LUO_DBG, "incoming lu-retry unclaimed");
 	if (ret < 0)
-		printf("ok %d retry_unclaimed_again # SKIP no %s\n", ++ntests,
-		       LUO_DBG);
+		skip("retry_unclaimed_again", "no " LUO_DBG);
 	else
 		result(ret, "retry_unclaimed_again", "after the failing process exited");
 
@@ -434,8 +433,7 @@ static void check_crash(int dev)
 	}
 	ret = file_has_line(LUO_DBG, "incoming lu-crash unclaimed");
 	if (ret < 0)
-		printf("ok %d crash_unclaimed_again # SKIP no %s\n", ++ntests,
-		       LUO_DBG);
+		skip("crash_unclaimed_again", "no " LUO_DBG);
 	else
 		result(ret, "crash_unclaimed_again", "after SIGKILL");
 	s = session(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "lu-crash");

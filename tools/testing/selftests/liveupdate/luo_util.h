@@ -47,6 +47,13 @@ static inline void result(int ok, const char *name, const char *fmt, ...)
 	fflush(stdout);
 }
 
+/* A KTAP result line for a case that could not run, and why */
+static inline void skip(const char *name, const char *why)
+{
+	printf("ok %d %s # SKIP %s\n", ++ntests, name, why);
+	fflush(stdout);
+}
+
 /* CREATE_SESSION or RETRIEVE_SESSION (@cmd) of @name: its fd, or -errno */
 static inline int session(int dev, unsigned long cmd, const char *name)
 {
