@@ -334,7 +334,10 @@ def main():
         if g is None:
             results.append((False, "gen%d" % hop, "generation never started"))
             continue
-        failed = [n for ok, n, _ in g.results if not ok]
+        # each failed subtest with its diagnostic: a CI log that keeps
+        # only the summary still says why
+        failed = [n + (" (%s)" % d[:160] if d else "")
+                  for ok, n, d in g.results if not ok]
         if g.plan is None or g.plan != len(g.results):
             results.append((False, "gen%d" % hop, "incomplete KTAP (%d of %s)"
                             % (len(g.results), g.plan)))
