@@ -20,8 +20,10 @@ import argparse
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -64,7 +66,8 @@ def qemu_cmd(args, initrd):
     cmd = ["qemu-system-x86_64"] + accel + [
            "-machine", "pc", "-cpu", os.environ.get("KHO_QEMU_CPU", "max"),
            "-smp", smp,
-           "-m", args.mem, "-display", "none", "-monitor", "none",
+           "-m", args.mem, "-display", "none", "-monitor",
+           "unix:%s,server=on,wait=off" % monitor_path(args),
            "-serial", "stdio", "-no-reboot",
            "-kernel", args.kernel, "-initrd", initrd, "-append", cmdline]
     if args.numa:
@@ -129,6 +132,41 @@ class Rejoin:
         return [] if rest is None else [rest]
 
 
+def monitor_path(args):
+    """The QEMU monitor's socket: how a hung guest is asked where it is."""
+    return os.path.join(tempfile.gettempdir(),
+                        "kho-qemu-%s-%d.mon" % (args.name, os.getpid()))
+
+
+def cpu_state(args):
+    """Each vCPU's registers from the monitor, as comment lines for the log.
+
+    A guest killed at its timeout says no more; its instruction pointers
+    say whether it hung in purgatory, the decompressor or the kernel.
+    """
+    out = b""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(3)
+            sock.connect(monitor_path(args))
+            sock.sendall(b"info registers -a\n")
+            end = time.monotonic() + 3
+            while time.monotonic() < end:
+                try:
+                    chunk = sock.recv(65536)
+                except socket.timeout:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+    except OSError as e:
+        return ["# timeout: no monitor (%s)" % e]
+    keep = re.compile(r"^(CPU#\d+|RIP=|RAX=|RSP=|CR0=|EFER=)")
+    return ["# timeout: " + l for l in
+            out.decode("utf-8", "replace").replace("\r", "").split("\n")
+            if keep.match(l)]
+
+
 def run(args, initrd, log_path):
     """Run QEMU, stamp each serial line with host time, enforce timeout."""
     cmd = qemu_cmd(args, initrd)
@@ -136,7 +174,13 @@ def run(args, initrd, log_path):
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    timer = threading.Timer(args.timeout, proc.kill)
+    hung = []
+
+    def on_timeout():
+        hung.extend(cpu_state(args))
+        proc.kill()
+
+    timer = threading.Timer(args.timeout, on_timeout)
     timer.start()
     rejoin = Rejoin()
 
@@ -155,11 +199,18 @@ def run(args, initrd, log_path):
                 emit(log, t, part)
         for part in rejoin.flush():
             emit(log, time.monotonic() - start, part)
+        for line in hung:
+            log.write(line + "\n")
     proc.wait()
-    timed_out = not timer.is_alive() and proc.returncode != 0 and \
+    try:
+        os.unlink(monitor_path(args))
+    except OSError:
+        pass
+    timed_out = bool(hung) and proc.returncode != 0 and \
         time.monotonic() - start >= args.timeout
     timer.cancel()
-    return lines, timed_out, time.monotonic() - start
+    rips = " ".join(l.split()[2] for l in hung if " RIP=" in l)
+    return lines, timed_out and (rips or "no RIP"), time.monotonic() - start
 
 
 class Gen:
@@ -334,7 +385,10 @@ def main():
         if g is None:
             results.append((False, "gen%d" % hop, "generation never started"))
             continue
-        failed = [n for ok, n, _ in g.results if not ok]
+        # each failed subtest with its diagnostic: a CI log that keeps
+        # only the summary still says why
+        failed = [n + (" (%s)" % d[:160] if d else "")
+                  for ok, n, d in g.results if not ok]
         if g.plan is None or g.plan != len(g.results):
             results.append((False, "gen%d" % hop, "incomplete KTAP (%d of %s)"
                             % (len(g.results), g.plan)))
@@ -346,8 +400,8 @@ def main():
     results.append((complete, "chain_complete", "%d hops" % args.hops))
     results.append((not problems, "no_panic_or_oops",
                     "; ".join(problems[:3])))
-    results.append((not timed_out, "no_timeout", "killed after %.0fs" %
-                    args.timeout if timed_out else "%.1fs" % wall))
+    results.append((not timed_out, "no_timeout", "killed after %.0fs (%s)" %
+                    (args.timeout, timed_out) if timed_out else "%.1fs" % wall))
 
     timings = []
     for hop in range(args.hops):
