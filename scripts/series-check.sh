@@ -216,8 +216,11 @@ for p in $patches; do
 	name=${p##*/}
 	short=${name%.patch}
 	# The key of the prefix up to this patch: its content, not the mail
-	# headers that name its commit or the time of the export
-	key=$({ echo "$key"; grep -vE '^(From [0-9a-f]{40} |Message-Id: |In-Reply-To: |References: |Date: )' "$p"; } |
+	# headers that name its commit or the time of the export, nor the
+	# series' length in its subject ([PATCH 03/32]): a patch added at
+	# the end keeps the results of those before it
+	key=$({ echo "$key"; grep -vE '^(From [0-9a-f]{40} |Message-Id: |In-Reply-To: |References: |Date: )' "$p" |
+		sed -E '1,/^$/s,^(Subject: \[PATCH [0-9]+)/[0-9]+\],\1],'; } |
 		sha256sum | cut -c1-64)
 	if [ "${KHO_SERIES_CACHE:-1}" != 0 ] && [ -s "$cache/$key" ]; then
 		if git -C "$tree" am -q "$p" >&2; then
