@@ -4,7 +4,8 @@
 # QEMU, run inside the test guest, keeps a VM (guest/vm-fw, 256 MiB of
 # work in a memfd held by lu-memfd-holder) running through 3 host kexecs;
 # its result must equal an uninterrupted run's (guest/vm-fw/vmfw-ref, the
-# same computation on the host) and its own memory check must pass.  Then
+# same computation on the host) and its own memory check must pass, also
+# in the hop whose helper is killed halfway through its resume.  Then
 # the negative control: one hop in which the VM is restored onto a fresh,
 # zeroed memfd; that guest must fail, and fail because the VM's own memory
 # check saw it.  Prints KTAP; non-zero exit on any failure.
@@ -41,6 +42,10 @@ grep -h '# qemu-vm-blackout:\|vm: clock: stopped for' "$log" | sed 's/^\[[ 0-9.]
 n=$(grep -c '^\[[ 0-9.]*\] ok [0-9]* vm_saw_its_blackout' "$log")
 [ "$n" -eq "$hops" ]
 ktap_result $? vm_resumed_every_hop "$n of $hops"
+# generation 2 killed the helper halfway through its first resume
+[ "$hops" -lt 2 ] ||
+	grep -q '^\[[ 0-9.]*\] ok [0-9]* holder_killed_mid_resume' "$log"
+ktap_result $? vm_back_after_the_helper_was_killed
 
 # Negative control: 64 MiB in 4 passes, stopped after the first, is enough
 out=$(run qemu-vm-zero 1 "vm_mib=64 vm_steps=4 vm_mode=zero vm_timeout=300 \

@@ -66,7 +66,11 @@ static const char usage_text[] =
 "\n"
 "NAME: 1 to 40 of [A-Za-z0-9._-]; at most 16 memfds; SESSION: 1 to 63\n"
 "characters.  Exit status: 0 done, 1 failed (the reason on stderr), 2 bad\n"
-"arguments.\n";
+"arguments.\n"
+"\n"
+"For tests: LU_MEMFD_HOLDER_KILL=index makes \"resume\" kill itself\n"
+"(SIGKILL) once it has retrieved the session and its index, before the\n"
+"memfds: the session must be whole for the next \"resume\".\n";
 
 struct mfd {
 	char name[NAME_MAX_LEN + 1];
@@ -263,6 +267,15 @@ undo:
 	return -1;
 }
 
+/* For tests: die here, as a crash would, if LU_MEMFD_HOLDER_KILL says so */
+static void kill_point(const char *where)
+{
+	const char *want = getenv("LU_MEMFD_HOLDER_KILL");
+
+	if (want && !strcmp(want, where))
+		raise(SIGKILL);
+}
+
 /* Retrieve SESSION: its index, then every memfd the index names */
 static int retrieve_all(void)
 {
@@ -285,6 +298,7 @@ static int retrieve_all(void)
 	idx = arg.fd;
 	got = pread(idx, buf, sizeof(buf) - 1, 0);
 	close(idx);
+	kill_point("index");
 	if (got < 0)
 		return fail("reading the index: %s", strerror(errno));
 	buf[got] = 0;
