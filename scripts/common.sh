@@ -64,7 +64,7 @@ guest_tsc() {
 # libraries at the paths the loader expects (directories repeat: callers
 # drop repeated lines)
 initrd_base() {
-	local d lib p c
+	local d
 	for d in /bin /sbin /dev /proc /sys /tmp /boot /lib /lib/kho \
 		/lib/kho/scenario /lib/kho/guide /lib/modules /lib64 /usr; do
 		echo "dir $d 0755 0 0"
@@ -76,12 +76,24 @@ initrd_base() {
 	echo "file /bin/tsc $2 0755 0 0"
 	echo "file /boot/bzImage $1 0644 0 0"
 	echo "file /sbin/kexec /usr/sbin/kexec 0755 0 0"
-	for lib in $(ldd /usr/sbin/kexec | grep -o '/[^ ]*'); do
-		p=
-		for c in $(dirname "$lib" | tr / ' '); do
-			p=$p/$c
-			echo "dir $p 0755 0 0"
-		done
+	initrd_libs /usr/sbin/kexec
+}
+
+# initrd_dirs PATH: the gen_init_cpio lines of the directories above PATH
+initrd_dirs() {
+	local p= c
+	for c in $(dirname "$1" | tr / ' '); do
+		p=$p/$c
+		echo "dir $p 0755 0 0"
+	done
+}
+
+# initrd_libs FILE: every shared library ldd names for FILE, at its path,
+# with the directories above it
+initrd_libs() {
+	local lib
+	for lib in $(ldd "$1" | grep -o '/[^ ]*'); do
+		initrd_dirs "$lib"
 		echo "file $lib $(readlink -f "$lib") 0755 0 0"
 	done
 }

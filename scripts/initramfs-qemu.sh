@@ -33,22 +33,11 @@ gcc -O2 -Wall -I"$KHO_OBJ/usr/include" -o "$work/lu-memfd-holder" \
 # file_with_libs FILE...: FILE at its own path, and every shared library
 # ldd names for it, each with the directories above it
 file_with_libs() {
-	local f lib p c
+	local f
 	for f in "$@"; do
-		c=
-		for p in $(dirname "$f" | tr / ' '); do
-			c=$c/$p
-			echo "dir $c 0755 0 0"
-		done
+		initrd_dirs "$f"
 		echo "file $f $(readlink -f "$f") 0755 0 0"
-		for lib in $(ldd "$f" | grep -o '/[^ ]*'); do
-			c=
-			for p in $(dirname "$lib" | tr / ' '); do
-				c=$c/$p
-				echo "dir $c 0755 0 0"
-			done
-			echo "file $lib $(readlink -f "$lib") 0755 0 0"
-		done
+		initrd_libs "$f"
 	done
 }
 
