@@ -57,6 +57,8 @@
 #include <linux/falloc.h>
 #include <linux/liveupdate.h>
 
+#include "luo_util.h"
+
 #ifndef MFD_NOEXEC_SEAL
 #define MFD_NOEXEC_SEAL	0x0008U
 #endif
@@ -188,7 +190,6 @@ struct world {
 static struct world *w;
 static char *shadow_pool;	/* MAXT * MAXINO * MAXSIZE, shared */
 static char *wbuf_pool;		/* MAXT * MAXSIZE, shared */
-static int ntests, nfailed;
 
 /* ---- output ------------------------------------------------------------- */
 
@@ -206,21 +207,6 @@ static void say(const char *fmt, ...)
 		n = sizeof(buf) - 1;
 	if (write(1, buf, n) < 0)
 		return;
-}
-
-static void result(int ok, const char *name, const char *fmt, ...)
-{
-	char diag[256] = "";
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(diag, sizeof(diag), fmt, ap);
-	va_end(ap);
-	ntests++;
-	if (!ok)
-		nfailed++;
-	say("%sok %d %s%s%s\n", ok ? "" : "not ", ntests, name,
-	    *diag ? " # " : "", diag);
 }
 
 static void add(u64 *c, u64 n)
@@ -2110,34 +2096,6 @@ static void verify_incoming(void)
 							 files));
 }
 
-/* Keep the sessions for the kexec: a daemon holds every descriptor */
-static int daemonize(void)
-{
-	int ready[2];
-	char c;
-
-	if (pipe(ready))
-		return -1;
-	switch (fork()) {
-	case -1:
-		return -1;
-	case 0:
-		close(ready[0]);
-		setsid();
-		c = 1;
-		if (write(ready[1], &c, 1) != 1)
-			_exit(1);
-		close(ready[1]);
-		close(0);
-		close(1);
-		close(2);
-		for (;;)
-			pause();
-	}
-	close(ready[1]);
-	return read(ready[0], &c, 1) == 1 ? 0 : -1;
-}
-
 int main(int argc, char **argv)
 {
 	size_t wsize = sizeof(*w);
@@ -2235,7 +2193,7 @@ int main(int argc, char **argv)
 		i = state_write(out);
 		result(!i, "state_written", "%d sessions with %d files to %s",
 		       nsess, nfiles, out);
-		result(!daemonize(), "daemon", "holding the sessions");
+		daemonize("holding the sessions");
 	}
 	/* One line, in several writes: the threads are done */
 	say("# luo-fuzz: gen=%d seed=%llu sequences=%llu ops=%llu ioctls=%llu ",
