@@ -63,10 +63,10 @@ luo_run() {	# luo_run NAME COMMAND...: one result, the output as diagnostics
 	[ "$skips" -eq 0 ] || rc=1
 	# the failed cases by name: a CI log that keeps only the summary
 	# still says which
-	ktap_result $rc "$name" \
-		"$(grep -c '^ok' /tmp/luo.log) ok ($skips skipped), $(grep -c '^not ok' /tmp/luo.log) not ok$(
-		grep -E '^not ok|^ok [0-9]+ .*# SKIP' /tmp/luo.log | head -3 |
-		sed 's/^\(not \)*ok [0-9]* */: /' | tr -d '\n')"
+	which=$(grep -E '^not ok|^ok [0-9]+ .*# SKIP' /tmp/luo.log | head -3 |
+		sed 's/^\(not \)*ok [0-9]* */: /' | tr -d '\n')
+	ktap_result $rc "$name" "$(grep -c '^ok' /tmp/luo.log) ok ($skips skipped), $(
+		grep -c '^not ok' /tmp/luo.log) not ok$which"
 }
 
 if [ "$hop" -eq 0 ]; then
