@@ -371,8 +371,10 @@ static int do_preserve(void)
 		close(sess);
 	} else if (hop > 0) {
 		/* Nothing to check: each check that could not run fails */
+		result(0, "preserve.session_file_name", "no session fd");
 		result(0, "preserve.session_retrieve_fd", "no session fd");
 		result(0, "preserve.session_memfd.data", "no session fd");
+		result(0, "preserve.session_finish", "no session fd");
 	}
 	if (mem < 0)
 		mem = make_memfd("kho-session-data", SESSION_MIB, SESSION_SEED,
