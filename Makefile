@@ -103,7 +103,7 @@ bench-core: initramfs
 
 clean:
 	rm -rf build/obj build/obj-debug build/obj-distro build/initramfs* \
-		build/logs* build/results build/series* build/fuzz build/docs build/prev build/base-prev
+		build/logs* build/systemd build/results build/series* build/fuzz build/docs build/prev build/base-prev
 
 distclean:
 	rm -rf build
