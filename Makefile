@@ -11,7 +11,7 @@ S := scripts
 
 .PHONY: all setup base build initramfs demo check refresh rebase reset-src \
 	series series-check chain bench bench-core check-debug check-distro \
-	check-upgrade fuzz fuzz-luo \
+	check-upgrade check-systemd fuzz fuzz-luo \
 	docs clean distclean
 
 all: build
@@ -41,6 +41,12 @@ check-debug:
 
 check-distro:
 	@$(S)/ktap-summary.sh $(S)/check-distro.sh
+
+# Live update under a real systemd (Debian unstable, built once per machine
+# by scripts/rootfs-systemd.sh) on check-distro's kernel: fd stores kept
+# across "systemctl kexec"; HOPS=N (2)
+check-systemd:
+	@HOPS=$(or $(HOPS),2) $(S)/ktap-summary.sh $(S)/check-systemd.sh
 
 # Live update from the previous release of the series to HEAD and back
 # (series/releases), with an unknown handover version refused
@@ -97,7 +103,7 @@ bench-core: initramfs
 
 clean:
 	rm -rf build/obj build/obj-debug build/obj-distro build/initramfs* \
-		build/logs* build/results build/series* build/fuzz build/docs build/prev build/base-prev
+		build/logs* build/systemd build/results build/series* build/fuzz build/docs build/prev build/base-prev
 
 distclean:
 	rm -rf build

@@ -32,6 +32,9 @@ pkgs=(
 	liburcu-dev
 	# make docs: the tree's Documentation/conf.py with Debian's Sphinx
 	python3-sphinx
+	# make check-systemd: a Debian unstable root file system with systemd
+	# as PID 1 (scripts/rootfs-systemd.sh), packed as a zstd initramfs
+	mmdebstrap zstd
 )
 
 SUDO=
