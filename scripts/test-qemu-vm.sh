@@ -11,7 +11,7 @@
 # check saw it.  Prints KTAP; non-zero exit on any failure.
 #   QEMU_VM_MIB (256), QEMU_VM_HOPS (3): the size of the first part;
 #   QEMU_VM_NAME (qemu-vm): its log and initramfs names; QEMU_VM_APPEND:
-#   more of the command line (vm_thp=advise: the RAM in shmem huge pages);
+#   more of the command line (vm_thp=always: the RAM in shmem huge pages);
 #   QEMU_VM_ZERO (1): 0 leaves the negative control out.  The kernel is
 #   $KHO_OBJ's (check-distro runs it on Debian's config).
 set -uo pipefail
