@@ -44,8 +44,8 @@
  * LUO_MEMCG=DIR (a cgroup v2 directory this process runs in), retrieving
  * it must charge at least its size to DIR/memory.current.
  *
- * "lu-main" must be named so, outgoing and retrieved: GET_NAME, the
- * /proc/self/fd link "anon_inode:[luo_session] lu-main", an anon inode.
+ * "lu-main" must be named so, outgoing, retrieved and finished: GET_NAME,
+ * the /proc/self/fd link "anon_inode:[luo_session] lu-main", an anon inode.
  * LUO_NO_SESSION_NAMES=1 skips that, for a kernel that predates them.
  *
  * The kexec itself is the caller's: kexec -s -l, then kexec -e, whose reboot
@@ -537,6 +537,8 @@ static int stage_check(size_t size, int full, int carry)
 	}
 	ret = finish(s);
 	result(ret == 0, "main_finish", "%d", ret);
+	/* Finished, the session still has its name while its fd is open */
+	check_session_name(s, "lu-main", "main_finished");
 	/* The memfd is the user's now */
 	bad = check_memfd(m2, size, size);
 	result(bad == 0, "main_contents_after_finish", "%ld", bad);
