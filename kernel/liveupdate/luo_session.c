@@ -195,6 +195,25 @@ static long luo_session_finish_ioctl(struct luo_session *s, void __user *uarg)
 	return ret;
 }
 
+/*
+ * GET_NAME: the whole name, which the anon inode's name may cut short.
+ * It never changes and lives as long as the session's file, so no lock.
+ */
+static long luo_session_get_name(struct luo_session *s, void __user *uarg)
+{
+	struct liveupdate_session_get_name arg;
+	u32 usize;
+	int ret;
+
+	ret = luo_copy_arg(&arg, sizeof(arg), sizeof(arg), uarg, &usize);
+	if (ret)
+		return ret;
+	if (arg.reserved)
+		return -EINVAL;
+	strscpy_pad((char *)arg.name, s->name, sizeof(arg.name));
+	return luo_copy_back(uarg, &arg, sizeof(arg), usize);
+}
+
 static long luo_session_ioctl(struct file *file, unsigned int cmd,
 			      unsigned long arg)
 {
@@ -208,6 +227,8 @@ static long luo_session_ioctl(struct file *file, unsigned int cmd,
 		return luo_session_retrieve_fd(s, uarg);
 	case LIVEUPDATE_SESSION_FINISH:
 		return luo_session_finish_ioctl(s, uarg);
+	case LIVEUPDATE_SESSION_GET_NAME:
+		return luo_session_get_name(s, uarg);
 	default:
 		return -EINVAL;
 	}
@@ -220,10 +241,25 @@ static const struct file_operations luo_session_fops = {
 	.compat_ioctl	= compat_ptr_ioctl,
 };
 
+/*
+ * A session's file is the anon inode named "[luo_session] NAME", which
+ * readlink() of /proc/PID/fd/N shows as "anon_inode:[luo_session] NAME".
+ * d_path() builds that text in 64 bytes (dynamic_dname()) and fails with
+ * -ENAMETOOLONG beyond, so the name is cut to what fits: 38 bytes of the
+ * session's name.  LIVEUPDATE_SESSION_GET_NAME gives the whole name.
+ */
+#define LUO_SESSION_ANON_PREFIX	"[luo_session] "
+#define LUO_SESSION_ANON_LEN	(64 - (sizeof("anon_inode:") - 1))
+
 static struct file *luo_session_file(struct luo_session *s)
 {
-	return anon_inode_getfile("[liveupdate_session]", &luo_session_fops,
-				  s, O_RDWR);
+	const size_t plen = sizeof(LUO_SESSION_ANON_PREFIX) - 1;
+	char name[LUO_SESSION_ANON_LEN];
+
+	memcpy(name, LUO_SESSION_ANON_PREFIX, plen);
+	/* -E2BIG when cut: that is intended */
+	strscpy(name + plen, s->name, sizeof(name) - plen);
+	return anon_inode_getfile(name, &luo_session_fops, s, O_RDWR);
 }
 
 /**

@@ -37,6 +37,7 @@ enum {
 	LIVEUPDATE_CMD_SESSION_PRESERVE_FD = LIVEUPDATE_CMD_SESSION_BASE,
 	LIVEUPDATE_CMD_SESSION_RETRIEVE_FD = 0x41,
 	LIVEUPDATE_CMD_SESSION_FINISH = 0x42,
+	LIVEUPDATE_CMD_SESSION_GET_NAME = 0x43,
 };
 
 /**
@@ -128,5 +129,27 @@ struct liveupdate_session_finish {
 
 #define LIVEUPDATE_SESSION_FINISH					\
 	_IO(LIVEUPDATE_IOCTL_TYPE, LIVEUPDATE_CMD_SESSION_FINISH)
+
+/**
+ * struct liveupdate_session_get_name - LIVEUPDATE_SESSION_GET_NAME
+ * @size:     sizeof(struct liveupdate_session_get_name)
+ * @reserved: must be 0
+ * @name:     output: the session's name, NUL-terminated, the rest of the
+ *            array zeroed
+ *
+ * Gives the whole name of the session, outgoing or incoming, retrieved or
+ * finished.  A session's file descriptor is an anonymous inode named
+ * "[luo_session] NAME", which readlink() of /proc/PID/fd/N shows after
+ * "anon_inode:"; that text is limited to 63 bytes, so a name longer than
+ * 38 bytes is cut short there.  This ioctl is the way to the full name.
+ */
+struct liveupdate_session_get_name {
+	__u32 size;
+	__u32 reserved;
+	__u8 name[LIVEUPDATE_SESSION_NAME_LENGTH];
+};
+
+#define LIVEUPDATE_SESSION_GET_NAME					\
+	_IO(LIVEUPDATE_IOCTL_TYPE, LIVEUPDATE_CMD_SESSION_GET_NAME)
 
 #endif /* _UAPI_LINUX_LIVEUPDATE_H */

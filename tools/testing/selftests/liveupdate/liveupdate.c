@@ -25,11 +25,13 @@
 #include <sys/resource.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <linux/liveupdate.h>
+#include <linux/magic.h>
 
 #include "luo_util.h"
 
@@ -147,6 +149,121 @@ TEST_F(luo, unknown_ioctl_einval)
 	ASSERT_LT(ioctl(s, _IO(LIVEUPDATE_IOCTL_TYPE, 0x4f), &arg), 0);
 	ASSERT_EQ(errno, EINVAL);
 	close(s);
+}
+
+/* A 63-byte session name, the longest there is */
+#define LONG_NAME "get-name-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQR"
+
+/* GET_NAME gives the whole name, NUL-terminated and zero-padded */
+TEST_F(luo, get_name)
+{
+	static const char * const names[] = { "get-name", "x", LONG_NAME };
+	char name[LIVEUPDATE_SESSION_NAME_LENGTH];
+	unsigned int i, j;
+	int s;
+
+	ASSERT_EQ(strlen(LONG_NAME), LIVEUPDATE_SESSION_NAME_LENGTH - 1);
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		s = create_session(self->dev, names[i]);
+		ASSERT_GE(s, 0);
+		ASSERT_EQ(get_name(s, name), 0);
+		ASSERT_EQ(name[sizeof(name) - 1], '\0');
+		ASSERT_STREQ(name, names[i]);
+		for (j = strlen(names[i]); j < sizeof(name); j++)
+			ASSERT_EQ(name[j], '\0');
+		close(s);
+	}
+}
+
+/* GET_NAME: reserved not 0 EINVAL; the size convention of the others */
+TEST_F(luo, get_name_bad_args)
+{
+	struct {
+		struct liveupdate_session_get_name a;
+		uint64_t tail;
+	} big = { .a.size = sizeof(big) };
+	struct liveupdate_session_get_name arg = { .size = sizeof(arg) };
+	int s = create_session(self->dev, "get-name-args");
+
+	ASSERT_GE(s, 0);
+	ASSERT_EQ(sizeof(arg), 72);
+	arg.reserved = 1;
+	ASSERT_LT(ioctl(s, LIVEUPDATE_SESSION_GET_NAME, &arg), 0);
+	ASSERT_EQ(errno, EINVAL);
+	ASSERT_EQ(arg.name[0], 0);
+	arg.reserved = 0;
+	arg.size = sizeof(arg) - 1;
+	ASSERT_LT(ioctl(s, LIVEUPDATE_SESSION_GET_NAME, &arg), 0);
+	ASSERT_EQ(errno, EINVAL);
+	arg.size = 8;
+	ASSERT_LT(ioctl(s, LIVEUPDATE_SESSION_GET_NAME, &arg), 0);
+	ASSERT_EQ(errno, EINVAL);
+	ASSERT_EQ(arg.name[0], 0);
+	ASSERT_LT(ioctl(s, LIVEUPDATE_SESSION_GET_NAME, NULL), 0);
+	ASSERT_EQ(errno, EFAULT);
+
+	big.tail = 1;
+	ASSERT_LT(ioctl(s, LIVEUPDATE_SESSION_GET_NAME, &big), 0);
+	ASSERT_EQ(errno, E2BIG);
+	big.tail = 0;
+	ASSERT_EQ(ioctl(s, LIVEUPDATE_SESSION_GET_NAME, &big), 0);
+	ASSERT_STREQ((char *)big.a.name, "get-name-args");
+	ASSERT_EQ(big.tail, 0);
+	close(s);
+}
+
+/*
+ * GET_NAME on what is not a session: the device answers EINVAL (an
+ * unknown ioctl number), a memfd ENOTTY (no ioctls at all)
+ */
+TEST_F(luo, get_name_not_session)
+{
+	struct liveupdate_session_get_name arg = { .size = sizeof(arg) };
+	int m = new_memfd(4096);
+
+	ASSERT_GE(m, 0);
+	ASSERT_LT(ioctl(self->dev, LIVEUPDATE_SESSION_GET_NAME, &arg), 0);
+	ASSERT_EQ(errno, EINVAL);
+	ASSERT_LT(ioctl(m, LIVEUPDATE_SESSION_GET_NAME, &arg), 0);
+	ASSERT_EQ(errno, ENOTTY);
+	ASSERT_EQ(arg.name[0], 0);
+	close(m);
+}
+
+/*
+ * A session fd is an anon inode "[luo_session] NAME": /proc shows the
+ * name, the first 38 bytes of a longer one; fstatfs() the anon inode fs
+ */
+TEST_F(luo, session_link_and_fs)
+{
+	static const char * const names[] = {
+		"link", "0123456789012345678901234567890123456", /* 37 */
+		"01234567890123456789012345678901234567",	  /* 38 */
+		"012345678901234567890123456789012345678",	  /* 39 */
+		LONG_NAME,
+	};
+	char link[256], want[256];
+	struct statfs sfs;
+	unsigned int i;
+	int s;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		s = create_session(self->dev, names[i]);
+		ASSERT_GE(s, 0);
+		ASSERT_EQ(fd_link(s, link, sizeof(link)), 0);
+		session_link_of(names[i], want, sizeof(want));
+		ASSERT_STREQ(link, want);
+		ASSERT_LE(strlen(link), 63);
+		ASSERT_EQ(fstatfs(s, &sfs), 0);
+		ASSERT_EQ(sfs.f_type, ANON_INODE_FS_MAGIC);
+		close(s);
+	}
+	/* The same, spelt out: the 63-byte name cut to its first 38 */
+	session_link_of(LONG_NAME, want, sizeof(want));
+	ASSERT_STREQ(want,
+		     "anon_inode:[luo_session] get-name-0123456789abcdefghijklmnopqrs");
+	ASSERT_EQ(fd_link(self->dev, link, sizeof(link)), 0);
+	ASSERT_STREQ(link, LUO_DEV);
 }
 
 /* Retrieving a session nobody handed over: ENOENT */

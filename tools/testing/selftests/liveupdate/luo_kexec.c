@@ -44,6 +44,10 @@
  * LUO_MEMCG=DIR (a cgroup v2 directory this process runs in), retrieving
  * it must charge at least its size to DIR/memory.current.
  *
+ * "lu-main" must be named so, outgoing, retrieved and finished: GET_NAME,
+ * the /proc/self/fd link "anon_inode:[luo_session] lu-main", an anon inode.
+ * LUO_NO_SESSION_NAMES=1 skips that, for a kernel that predates them.
+ *
  * The kexec itself is the caller's: kexec -s -l, then kexec -e, whose reboot
  * serializes the sessions and finalizes KHO.
  * Output is KTAP.
@@ -62,11 +66,13 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <linux/liveupdate.h>
+#include <linux/magic.h>
 
 #include "luo_util.h"
 
@@ -143,6 +149,36 @@ static void check_thp_memcg(const char *when, size_t size, int memcg)
 	       "%s memory.current %s", dir, buf[0] ? strtok(buf, "\n") : "?");
 }
 
+/*
+ * Session @s is named @name: GET_NAME gives it, /proc/self/fd shows it,
+ * and it is an anon inode.  LUO_NO_SESSION_NAMES=1 in the environment
+ * skips this, on a kernel older than LIVEUPDATE_SESSION_GET_NAME.
+ */
+static void check_session_name(int s, const char *name, const char *when)
+{
+	char got[LIVEUPDATE_SESSION_NAME_LENGTH], link[256], want[256], res[64];
+	struct statfs sfs;
+	int ret;
+
+	snprintf(res, sizeof(res), "%s_get_name", when);
+	if (getenv("LUO_NO_SESSION_NAMES")) {
+		skip(res, "LUO_NO_SESSION_NAMES");
+		return;
+	}
+	ret = get_name(s, got);
+	result(!ret && !strcmp(got, name), res, "%d \"%.*s\"", ret,
+	       ret ? 0 : (int)sizeof(got), got);
+	snprintf(res, sizeof(res), "%s_session_link", when);
+	ret = fd_link(s, link, sizeof(link));
+	session_link_of(name, want, sizeof(want));
+	result(!ret && !strcmp(link, want), res, "%d \"%s\"", ret,
+	       ret ? "" : link);
+	snprintf(res, sizeof(res), "%s_session_anon_inode", when);
+	ret = fstatfs(s, &sfs) ? -errno : 0;
+	result(!ret && sfs.f_type == ANON_INODE_FS_MAGIC, res, "%d %#lx", ret,
+	       ret ? 0UL : (unsigned long)sfs.f_type);
+}
+
 /* /dev/liveupdate, opened as a result of its own */
 static int open_dev(void)
 {
@@ -164,6 +200,7 @@ static int stage_preserve(size_t size)
 	s = session(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, "lu-main");
 	m = filled_memfd(size, size);
 	result(s >= 0 && m >= 0, "main_create", "session %d memfd %d", s, m);
+	check_session_name(s, "lu-main", "main");
 	result(fcntl(m, F_ADD_SEALS, MAIN_SEALS) == 0 &&
 	       lseek(m, MAIN_POS, SEEK_SET) == MAIN_POS, "main_seal_seek", "");
 	t0 = now_ns();
@@ -467,6 +504,7 @@ static int stage_check(size_t size, int full, int carry)
 	s = session(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "lu-main");
 	result(s >= 0, "main_retrieve", "%d", s);
 	result(fcntl(s, F_GETFD) == FD_CLOEXEC, "main_session_cloexec", "");
+	check_session_name(s, "lu-main", "main_retrieved");
 	ret = session(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "lu-main");
 	result(ret == -EINVAL, "main_retrieve_twice_einval", "%d", ret);
 	t0 = now_ns();
@@ -499,6 +537,8 @@ static int stage_check(size_t size, int full, int carry)
 	}
 	ret = finish(s);
 	result(ret == 0, "main_finish", "%d", ret);
+	/* Finished, the session still has its name while its fd is open */
+	check_session_name(s, "lu-main", "main_finished");
 	/* The memfd is the user's now */
 	bad = check_memfd(m2, size, size);
 	result(bad == 0, "main_contents_after_finish", "%ld", bad);

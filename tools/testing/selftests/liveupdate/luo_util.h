@@ -93,6 +93,41 @@ static inline int finish(int s)
 	return ioctl(s, LIVEUPDATE_SESSION_FINISH, &arg) < 0 ? -errno : 0;
 }
 
+/* GET_NAME of session @s into @name (64 bytes, all copied): 0, or -errno */
+static inline int get_name(int s, char *name)
+{
+	struct liveupdate_session_get_name arg = { .size = sizeof(arg) };
+
+	memset(arg.name, 0xff, sizeof(arg.name));
+	if (ioctl(s, LIVEUPDATE_SESSION_GET_NAME, &arg) < 0)
+		return -errno;
+	memcpy(name, arg.name, sizeof(arg.name));
+	return 0;
+}
+
+/* What readlink() of /proc/self/fd/@fd gives, into @buf: 0, or -errno */
+static inline int fd_link(int fd, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, buf, len - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+/*
+ * The link text of a session named @name: "anon_inode:[luo_session] " and
+ * the name, cut to 63 bytes in all, as the kernel shows it
+ */
+static inline void session_link_of(const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "anon_inode:[luo_session] %.38s", name);
+}
+
 /* The 64-bit word of a data pattern at index @i, mixed by @seed */
 static inline uint64_t pattern_of(uint64_t i, uint64_t seed)
 {
