@@ -12,8 +12,7 @@
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
-debian=/usr/src/linux-config-6.12/config.amd64_none_cloud-amd64.xz
-frag=$KHO_TOP/configs/kho-distro.config
+debian=$KHO_DISTRO_CONFIG
 export KHO_OBJ=$KHO_BUILD/obj-distro
 export KHO_LOGS=$KHO_BUILD/logs-distro
 mkdir -p "$KHO_LOGS"
@@ -32,8 +31,7 @@ fi
 [ "${KHO_PREBUILD:-}" = 1 ] ||
 	ktap_result 0 debian_config "$KHO_DISTRO_CONFIG_PKG ${cfgver:-not from a package} on base $KHO_BASE_VER"
 
-if ! ktap_build "$KHO_LOGS/build.log" KHO_CONFIG_BASE="$debian" \
-	KHO_FRAGMENTS="$frag" KHO_TARGETS="bzImage lib/test_kho.ko"; then
+if ! ktap_build_distro "$KHO_LOGS/build.log"; then
 	echo "1..$KTAP_N"
 	exit 1
 fi

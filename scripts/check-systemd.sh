@@ -22,8 +22,6 @@
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
-debian=/usr/src/linux-config-6.12/config.amd64_none_cloud-amd64.xz
-frag=$KHO_TOP/configs/kho-distro.config
 export KHO_OBJ=$KHO_BUILD/obj-distro
 export KHO_LOGS=$KHO_BUILD/logs-systemd
 work=$KHO_BUILD/systemd
@@ -36,8 +34,7 @@ echo "# Subtest: check-systemd"
 
 # The kernel: check-distro's build, the same configuration and targets (so
 # the two never rebuild each other's tree)
-if ! ktap_build "$KHO_LOGS/build.log" KHO_CONFIG_BASE="$debian" \
-	KHO_FRAGMENTS="$frag" KHO_TARGETS="bzImage lib/test_kho.ko"; then
+if ! ktap_build_distro "$KHO_LOGS/build.log"; then
 	echo "1..$KTAP_N"
 	exit 1
 fi

@@ -30,6 +30,10 @@ KHO_BASE_TARBALL=$(base_tarball "$KHO_BASE_VER")
 # Debian's own configs (make check-distro) are an input, not the base:
 # whichever version the archive has is taken, and a run records which
 KHO_DISTRO_CONFIG_PKG=linux-config-6.12
+# Debian's cloud config in that package, and what KHO adds to it: the
+# build of check-distro and check-systemd (build/obj-distro)
+KHO_DISTRO_CONFIG=/usr/src/linux-config-6.12/config.amd64_none_cloud-amd64.xz
+KHO_DISTRO_FRAGMENT=$KHO_TOP/configs/kho-distro.config
 
 # ccache lives outside the clone so a fresh clone rebuilds from cache.
 export CCACHE_DIR=${CCACHE_DIR:-$KHO_CACHE/kho-ccache}
@@ -170,4 +174,11 @@ ktap_build() {
 	ktap_result $rc "${KHO_BUILD_NAME:-build}" "${KHO_OBJ#"$KHO_TOP"/} in $((SECONDS - t0)) s$early; log: ${log#"$KHO_TOP"/}"
 	[ $rc -eq 0 ] || tail -20 "$log" >&2
 	return $rc
+}
+
+# ktap_build_distro LOG: ktap_build of build/obj-distro, Debian's config
+# with KHO's fragment, bzImage and test_kho only (the caller sets KHO_OBJ)
+ktap_build_distro() {
+	ktap_build "$1" KHO_CONFIG_BASE="$KHO_DISTRO_CONFIG" \
+		KHO_FRAGMENTS="$KHO_DISTRO_FRAGMENT" KHO_TARGETS="bzImage lib/test_kho.ko"
 }
