@@ -483,6 +483,13 @@ static long memcg_stat(const char *dir, const char *field)
 	return ret;
 }
 
+/*
+ * The cases that preserve thousands of files or hundreds of MiB: on a
+ * KASAN and lockdep kernel under TCG they take longer than the harness's
+ * default 30 s (16,384 preserves did, in make check's check-debug)
+ */
+#define LUO_SLOW_TIMEOUT	600
+
 #define ACCT_SESSIONS	32
 #define ACCT_FILES	512
 
@@ -495,7 +502,7 @@ static long memcg_stat(const char *dir, const char *field)
  * allocates for them (a 128-byte object each).  memory.stat lags behind by
  * at most about 128 pages per read, far less than the 2 MiB at stake.
  */
-TEST_F(luo, preserve_charged_to_memcg)
+TEST_F_TIMEOUT(luo, preserve_charged_to_memcg, LUO_SLOW_TIMEOUT)
 {
 	const long files = ACCT_SESSIONS * ACCT_FILES;
 	const char *mnt = cgroup2_mount();
@@ -784,7 +791,7 @@ static pid_t preserve_in_child(int big, int m, long long *t)
  * preserve holds no lock the others need.  The memfd doubles until its
  * preserve takes a second, or half the available memory.
  */
-TEST_F(luo, preserve_does_not_block_others)
+TEST_F_TIMEOUT(luo, preserve_does_not_block_others, LUO_SLOW_TIMEOUT)
 {
 	long long *t = mmap(NULL, 3 * sizeof(*t), PROT_READ | PROT_WRITE,
 			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -841,7 +848,7 @@ TEST_F(luo, preserve_does_not_block_others)
  * preserve of it is refused (EBUSY); after the abort it can be resized
  * only once its session is closed.
  */
-TEST_F(luo, finalize_waits_for_preserve)
+TEST_F_TIMEOUT(luo, finalize_waits_for_preserve, LUO_SLOW_TIMEOUT)
 {
 	long long *t = mmap(NULL, 3 * sizeof(*t), PROT_READ | PROT_WRITE,
 			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
