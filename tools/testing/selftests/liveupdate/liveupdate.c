@@ -63,6 +63,15 @@ static int new_memfd(size_t size)
 	return fd;
 }
 
+/*
+ * The cases that preserve thousands of files or hundreds of MiB, or loop
+ * over finalize and abort: on a KASAN and lockdep kernel under TCG they
+ * take longer than the harness's default 30 s (in check-debug, 16,384
+ * preserves did, and 20 aborts with a reader beside them), and a case
+ * killed halfway can leave KHO finalized for the cases after it
+ */
+#define LUO_SLOW_TIMEOUT	600
+
 FIXTURE(luo) {
 	int dev;
 };
@@ -389,7 +398,7 @@ TEST_F(luo, memfd_size_frozen)
  * size change under a preserved file, or keep the file frozen after
  * it was unpreserved).  The race is not forced: this is 3 s of trying.
  */
-TEST_F(luo, shm_lock_keeps_frozen)
+TEST_F_TIMEOUT(luo, shm_lock_keeps_frozen, LUO_SLOW_TIMEOUT)
 {
 	const size_t size = 4096;
 	int id, fd, s, ret, lost_freeze = 0, lost_thaw = 0;
@@ -483,12 +492,6 @@ static long memcg_stat(const char *dir, const char *field)
 	return ret;
 }
 
-/*
- * The cases that preserve thousands of files or hundreds of MiB: on a
- * KASAN and lockdep kernel under TCG they take longer than the harness's
- * default 30 s (16,384 preserves did, in make check's check-debug)
- */
-#define LUO_SLOW_TIMEOUT	600
 
 #define ACCT_SESSIONS	32
 #define ACCT_FILES	512
@@ -690,7 +693,7 @@ TEST_F(luo, kho_finalize_freezes)
  * abort, and every read must show an FDT (freed memory reads as zeros
  * with init_on_free=1).
  */
-TEST_F(luo, abort_frees_fdt_after_its_view)
+TEST_F_TIMEOUT(luo, abort_frees_fdt_after_its_view, LUO_SLOW_TIMEOUT)
 {
 	long *shared;
 	int s[4], m, i, round;
