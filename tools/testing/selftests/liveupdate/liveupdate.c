@@ -492,7 +492,6 @@ static long memcg_stat(const char *dir, const char *field)
 	return ret;
 }
 
-
 #define ACCT_SESSIONS	32
 #define ACCT_FILES	512
 
